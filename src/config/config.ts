@@ -1,0 +1,92 @@
+import * as path from 'node:path';
+
+/**
+ * The only place that reads process.env (CONTRACT.md, "Starting it"). Validated once at start;
+ * a bad value stops the process with a message naming the variable, never a default in disguise.
+ */
+export interface AppConfig {
+  port: number;
+  host: string;
+  databaseUrl: string | undefined;
+  databaseReadUrls: string[];
+  dataDir: string;
+  authJwksUri: string | undefined;
+  authPublicKeyFile: string | undefined;
+  authIssuer: string | undefined;
+  authAudience: string | undefined;
+  migrationsRun: boolean;
+  production: boolean;
+  /** Largest request body in bytes (413 above it). */
+  bodyLimit: number;
+  /** Longest request target (path + query) in characters (414 above it). */
+  maxUrlLength: number;
+  /** Seed the demo city when the database has no resources. */
+  seedDemo: boolean;
+  /** Port of the embedded PostgreSQL when DATABASE_URL is unset. */
+  embeddedPgPort: number;
+  dbPoolSize: number;
+  logLevel: string;
+  /** Base URL as clients see it (for Location, Bundle links); derived from the request when unset. */
+  publicBaseUrl: string | undefined;
+}
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new Error(`${name} must be an integer between ${min} and ${max}`);
+  }
+  return n;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  if (/^(false|0|no)$/i.test(raw)) return false;
+  throw new Error(`${name} must be true or false`);
+}
+
+function url(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  try {
+    new URL(raw);
+  } catch {
+    throw new Error(`${name} is not a valid URL`);
+  }
+  return raw;
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  const databaseReadUrls = (env.DATABASE_READ_URLS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  databaseReadUrls.forEach((u, i) => url({ [`DATABASE_READ_URLS[${i}]`]: u }, `DATABASE_READ_URLS[${i}]`));
+  return {
+    port: int(env, 'PORT', 8080, 0, 65535),
+    host: env.HOST || '127.0.0.1',
+    databaseUrl: url(env, 'DATABASE_URL'),
+    databaseReadUrls,
+    dataDir: path.resolve(env.DATA_DIR || './data'),
+    authJwksUri: url(env, 'AUTH_JWKS_URI'),
+    authPublicKeyFile: env.AUTH_PUBLIC_KEY_FILE || undefined,
+    authIssuer: env.AUTH_ISSUER || undefined,
+    authAudience: env.AUTH_AUDIENCE || undefined,
+    migrationsRun: bool(env, 'MIGRATIONS_RUN', true),
+    production: env.NODE_ENV === 'production',
+    bodyLimit: int(env, 'FHIR_BODY_LIMIT', 16 * 1024 * 1024, 1024),
+    maxUrlLength: int(env, 'FHIR_MAX_URL_LENGTH', 16 * 1024, 256),
+    seedDemo: bool(env, 'SEED_DEMO', true),
+    embeddedPgPort: int(env, 'EMBEDDED_PG_PORT', 54329, 1, 65535),
+    dbPoolSize: int(env, 'DB_POOL_SIZE', 20, 1, 500),
+    logLevel: env.LOG_LEVEL || 'info',
+    publicBaseUrl: url(env, 'PUBLIC_BASE_URL')?.replace(/\/+$/, ''),
+  };
+}
+
+export const APP_CONFIG = Symbol('APP_CONFIG');

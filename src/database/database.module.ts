@@ -1,0 +1,89 @@
+import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { MIGRATIONS } from '../../migrations';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { LOGGER } from '../observability/logger';
+import { Database } from './database';
+import { EmbeddedPostgresHandle, startEmbeddedPostgres } from './embedded-postgres';
+
+export interface DatabaseHandle {
+  dataSource: DataSource;
+  database: Database;
+  embedded?: EmbeddedPostgresHandle;
+}
+
+export const DATABASE_HANDLE = Symbol('DATABASE_HANDLE');
+
+/** An arbitrary constant: the advisory lock that lets one instance at a time run migrations. */
+const MIGRATION_LOCK = 0x4b415254;
+
+export async function openDatabase(config: AppConfig, log: Logger): Promise<DatabaseHandle> {
+  let embedded: EmbeddedPostgresHandle | undefined;
+  let url = config.databaseUrl;
+  if (!url) {
+    embedded = await startEmbeddedPostgres(config.dataDir, config.embeddedPgPort, log);
+    url = embedded.url;
+  }
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url,
+    migrations: MIGRATIONS,
+    migrationsTableName: 'typeorm_migrations',
+    synchronize: false,
+    logging: false,
+    extra: { max: config.dbPoolSize, connectionTimeoutMillis: 5000, statement_timeout: 60_000 },
+  });
+  try {
+    await dataSource.initialize();
+  } catch (e) {
+    await embedded?.stop().catch(() => undefined);
+    throw e;
+  }
+  const pool = (dataSource.driver as PostgresDriver).master as Pool;
+  if (config.migrationsRun) await runMigrations(dataSource, pool, log);
+  return { dataSource, database: new Database(pool), embedded };
+}
+
+export async function runMigrations(dataSource: DataSource, pool: Pool, log: Pick<Logger, 'info'>): Promise<void> {
+  // Several instances may start at once against one database (CONTRACT.md, Operations).
+  const lockClient = await pool.connect();
+  try {
+    await lockClient.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+    const applied = await dataSource.runMigrations({ transaction: 'each' });
+    if (applied.length) log.info({ migrations: applied.map((m) => m.name) }, 'migrations applied');
+  } finally {
+    await lockClient.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]).catch(() => undefined);
+    lockClient.release();
+  }
+}
+
+@Global()
+@Module({})
+export class DatabaseModule implements OnApplicationShutdown {
+  constructor(@Inject(DATABASE_HANDLE) private readonly handle: DatabaseHandle) {}
+
+  static forHandle(handle: DatabaseHandle) {
+    return {
+      module: DatabaseModule,
+      providers: [
+        { provide: DATABASE_HANDLE, useValue: handle },
+        { provide: Database, useValue: handle.database },
+      ],
+      exports: [DATABASE_HANDLE, Database],
+    };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await closeDatabase(this.handle);
+  }
+}
+
+export async function closeDatabase(handle: DatabaseHandle): Promise<void> {
+  if (handle.dataSource.isInitialized) await handle.dataSource.destroy();
+  await handle.embedded?.stop();
+}
+
+export { LOGGER };

@@ -1,0 +1,26 @@
+/**
+ * What every interaction knows about the request that asked for it. Built once per request by the
+ * HTTP layer; access control (the Principal) and audit read it, nothing reads globals.
+ */
+export interface FhirRequestContext {
+  requestId: string;
+  /** e.g. http://127.0.0.1:8080/fhir — for Location, fullUrl and Bundle links. */
+  baseUrl: string;
+  clientAddress?: string;
+  /** Set by the identity layer when a token was verified. */
+  principal?: unknown;
+  /** `X-Break-Glass` reason, when given (audited with purposeOfUse BTG). */
+  breakGlassReason?: string;
+  /** RFC 7240 Prefer: return=minimal | representation | OperationOutcome. */
+  preferReturn?: 'minimal' | 'representation' | 'OperationOutcome';
+  /** Prefer: handling=strict makes unknown search parameters an error. */
+  preferHandling?: 'strict' | 'lenient';
+}
+
+/** What an interaction answers; the HTTP layer only copies it onto the wire. */
+export interface FhirResponse {
+  status: number;
+  headers?: Record<string, string>;
+  /** A JSON string (stored resources are served as stored) or an object to serialise. */
+  body?: string | object;
+}

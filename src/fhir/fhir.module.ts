@@ -1,0 +1,90 @@
+import { Inject, Module, OnModuleInit } from '@nestjs/common';
+import { APP_CONFIG, AppConfig } from '../config/config';
+import { Database } from '../database/database';
+import { FhirRouter } from './fhir-router';
+import { FhirHooks } from './hooks/fhir-hooks';
+import { FhirController } from './http/fhir.controller';
+import { FhirHttpHandler } from './http/fhir-http.handler';
+import { BundleInteraction } from './interactions/bundle.interaction';
+import { HistoryInteraction } from './interactions/history.interaction';
+import { ResourceInteractions } from './interactions/resource-interactions';
+import { CapabilityStatementBuilder } from './operations/capability-statement';
+import { ValidateOperation } from './operations/validate.operation';
+import { BasicMatcher } from './search/basic-matcher';
+import { BasicSearchHandler } from './search/basic-search.handler';
+import { extractIndexRows } from './search/index/extract-index-rows';
+import { getSearchParameterRegistry, SearchParameterRegistry } from './search/registry/search-parameter-registry';
+import type { FhirJson } from './store/prepare-change';
+import { ResourceStore } from './store/resource-store';
+import { ResourceWriter } from './store/resource-writer';
+import { RidAllocator } from './store/rid-allocator';
+import { ResourceValidator } from './validation/resource-validator';
+
+/**
+ * The FHIR engine: one store for every type, the interactions over it, and the router that
+ * HTTP and Bundle entries share. Plain classes wired here; capabilities (access, audit,
+ * profiles) attach through FhirHooks and the router's operation registry.
+ */
+@Module({
+  controllers: [FhirController],
+  providers: [
+    FhirHooks,
+    { provide: SearchParameterRegistry, useFactory: () => getSearchParameterRegistry() },
+    { provide: ResourceValidator, useFactory: () => new ResourceValidator() },
+    { provide: ResourceStore, inject: [Database], useFactory: (db: Database) => new ResourceStore(db) },
+    { provide: RidAllocator, inject: [Database], useFactory: (db: Database) => new RidAllocator(db) },
+    {
+      provide: ResourceWriter,
+      inject: [RidAllocator, ResourceValidator, SearchParameterRegistry, FhirHooks],
+      useFactory: (rids: RidAllocator, v: ResourceValidator, reg: SearchParameterRegistry, hooks: FhirHooks) =>
+        new ResourceWriter(rids, v, (r: FhirJson) => extractIndexRows(r as never, reg), hooks),
+    },
+    { provide: BasicMatcher, inject: [SearchParameterRegistry], useFactory: (reg: SearchParameterRegistry) => new BasicMatcher(reg) },
+    {
+      provide: ResourceInteractions,
+      inject: [Database, ResourceStore, ResourceWriter, BasicMatcher, FhirHooks],
+      useFactory: (db: Database, s: ResourceStore, w: ResourceWriter, m: BasicMatcher, h: FhirHooks) =>
+        new ResourceInteractions(db, s, w, m, h),
+    },
+    {
+      provide: HistoryInteraction,
+      inject: [ResourceStore, FhirHooks],
+      useFactory: (s: ResourceStore, h: FhirHooks) => new HistoryInteraction(s, h),
+    },
+    {
+      provide: BasicSearchHandler,
+      inject: [Database, BasicMatcher, FhirHooks],
+      useFactory: (db: Database, m: BasicMatcher, h: FhirHooks) => new BasicSearchHandler(db, m, h),
+    },
+    {
+      provide: FhirRouter,
+      inject: [Database, ResourceStore, ResourceWriter, BasicMatcher, ResourceInteractions, HistoryInteraction, BasicSearchHandler, SearchParameterRegistry],
+      useFactory: (
+        db: Database, s: ResourceStore, w: ResourceWriter, m: BasicMatcher, ri: ResourceInteractions,
+        hi: HistoryInteraction, search: BasicSearchHandler, reg: SearchParameterRegistry,
+      ) => {
+        let router: FhirRouter | undefined;
+        const bundles = new BundleInteraction(db, s, w, m, () => router!.dispatch);
+        const caps = new CapabilityStatementBuilder(reg, () => router!.listOperations());
+        router = new FhirRouter(ri, hi, bundles, search, caps);
+        return router;
+      },
+    },
+    {
+      provide: FhirHttpHandler,
+      inject: [FhirRouter, APP_CONFIG],
+      useFactory: (r: FhirRouter, c: AppConfig) => new FhirHttpHandler(r, c.publicBaseUrl),
+    },
+  ],
+  exports: [FhirHooks, FhirRouter, ResourceStore, ResourceWriter, ResourceValidator, SearchParameterRegistry, BasicMatcher],
+})
+export class FhirModule implements OnModuleInit {
+  constructor(
+    @Inject(FhirRouter) private readonly router: FhirRouter,
+    @Inject(ResourceValidator) private readonly validator: ResourceValidator,
+  ) {}
+
+  onModuleInit(): void {
+    this.router.registerOperation(new ValidateOperation(this.validator, () => undefined));
+  }
+}

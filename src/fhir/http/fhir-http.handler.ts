@@ -1,0 +1,82 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { badRequest } from '../errors/fhir-error';
+import type { FhirResponse } from '../fhir-context';
+import type { FhirRequest } from '../fhir-request';
+import type { FhirRouter } from '../fhir-router';
+import { assertAcceptable, assertBodyType, isJsonType, mediaType } from './content-negotiation';
+import { buildContext } from './request-context';
+
+export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
+
+/**
+ * HTTP → FhirRequest → router → HTTP. Content negotiation, body parsing and header mapping live
+ * here; errors propagate to the exception filter, which answers an OperationOutcome.
+ */
+export class FhirHttpHandler {
+  constructor(private readonly router: FhirRouter, private readonly publicBaseUrl: string | undefined) {}
+
+  async handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const url = req.url;
+    const q = url.indexOf('?');
+    const rawPath = q < 0 ? url : url.slice(0, q);
+    const rawQuery = q < 0 ? '' : url.slice(q + 1);
+    const query = new URLSearchParams(rawQuery);
+    assertAcceptable(req.headers.accept, query.get('_format'));
+    const contentType = mediaType(req.headers['content-type']);
+    const fhirReq: FhirRequest = {
+      method: req.method,
+      path: splitPath(rawPath),
+      query,
+      rawQuery,
+      contentType,
+      ifMatch: header(req, 'if-match'),
+      ifNoneExist: header(req, 'if-none-exist'),
+      ifNoneMatch: header(req, 'if-none-match'),
+      ifModifiedSince: header(req, 'if-modified-since'),
+    };
+    if (typeof req.body === 'string' && req.body.length > 0) {
+      assertBodyType(contentType);
+      fhirReq.body = isJsonType(contentType) || !contentType ? parseJson(req.body) : req.body;
+    }
+    const ctx = buildContext(req, this.publicBaseUrl);
+    const res = await this.router.dispatch(ctx, fhirReq);
+    send(reply, res, req.method === 'HEAD');
+  }
+}
+
+export function send(reply: FastifyReply, res: FhirResponse, head = false): void {
+  reply.status(res.status);
+  if (res.headers) for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) reply.header(k, v);
+  if (res.body === undefined || head) {
+    reply.send();
+    return;
+  }
+  reply.header('Content-Type', FHIR_JSON);
+  reply.send(typeof res.body === 'string' ? res.body : JSON.stringify(res.body));
+}
+
+function header(req: FastifyRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** `/fhir/Patient/1` → ['Patient', '1'], each segment percent-decoded (400 when broken). */
+function splitPath(rawPath: string): string[] {
+  const i = rawPath.indexOf('/fhir');
+  const rest = rawPath.slice(i + 5);
+  const segments = rest.split('/').filter((s) => s.length > 0);
+  try {
+    return segments.map((s) => decodeURIComponent(s));
+  } catch {
+    throw badRequest('The URL has broken percent-encoding');
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    // Never echo the body: it may hold PHI.
+    throw badRequest('The body is not valid JSON');
+  }
+}

@@ -1,0 +1,120 @@
+import type { Database, Queryable } from '../../database/database';
+import type { StoredResource } from './stored-resource';
+
+interface Row {
+  rid: string;
+  resource_type: string;
+  id: string;
+  version_id: number;
+  last_updated: Date;
+  deleted: boolean;
+  content: string | null;
+}
+
+function toStored(r: Row): StoredResource {
+  return {
+    rid: r.rid,
+    resourceType: r.resource_type,
+    id: r.id,
+    versionId: r.version_id,
+    lastUpdated: r.last_updated,
+    deleted: r.deleted,
+    content: r.content,
+  };
+}
+
+const COLS = 'rid::text AS rid, resource_type, id, version_id, last_updated, deleted, content';
+
+export interface HistoryQuery {
+  resourceType?: string;
+  id?: string;
+  since?: Date;
+  at?: Date;
+  count: number;
+  /** Keyset cursor: entries strictly older than this (lastUpdated, rid, versionId). */
+  before?: { lastUpdated: Date; rid: string; versionId: number };
+}
+
+/**
+ * Reads of the one store that serves every resource type. Current-version reads touch only
+ * `resource`; history touches only `resource_version`.
+ */
+export class ResourceStore {
+  constructor(private readonly db: Database) {}
+
+  async read(resourceType: string, id: string, q: Queryable = this.db): Promise<StoredResource | undefined> {
+    const res = await q.query<Row>({
+      name: 'kt_read',
+      text: `SELECT ${COLS} FROM resource WHERE resource_type = $1 AND id = $2`,
+      values: [resourceType, id],
+    });
+    return res.rows[0] ? toStored(res.rows[0]) : undefined;
+  }
+
+  async vread(resourceType: string, id: string, versionId: number): Promise<StoredResource | undefined> {
+    const res = await this.db.query<Row>(
+      `SELECT v.rid::text AS rid, v.resource_type, v.id, v.version_id, v.last_updated, v.deleted, v.content
+         FROM resource r JOIN resource_version v ON v.rid = r.rid
+        WHERE r.resource_type = $1 AND r.id = $2 AND v.version_id = $3`,
+      [resourceType, id, versionId],
+      'kt_vread',
+    );
+    return res.rows[0] ? toStored(res.rows[0]) : undefined;
+  }
+
+  /** Current rows of many resources, locked for update, in one round trip. */
+  async lockMany(tx: Queryable, keys: { resourceType: string; id: string }[]): Promise<Map<string, StoredResource>> {
+    const out = new Map<string, StoredResource>();
+    if (keys.length === 0) return out;
+    const res = await tx.query<Row>({
+      name: 'kt_lock_many',
+      text: `SELECT ${COLS} FROM resource
+              WHERE (resource_type, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+              ORDER BY rid FOR UPDATE`,
+      values: [keys.map((k) => k.resourceType), keys.map((k) => k.id)],
+    });
+    for (const r of res.rows) out.set(`${r.resource_type}/${r.id}`, toStored(r));
+    return out;
+  }
+
+  /** Current live rows by rid, in the order given (search results, includes). */
+  async byRids(rids: string[], q: Queryable = this.db): Promise<StoredResource[]> {
+    if (rids.length === 0) return [];
+    const res = await q.query<Row>({
+      name: 'kt_by_rids',
+      text: `SELECT ${COLS} FROM resource WHERE rid = ANY($1::bigint[]) AND NOT deleted`,
+      values: [rids],
+    });
+    const byRid = new Map(res.rows.map((r) => [r.rid, toStored(r)]));
+    return rids.map((r) => byRid.get(r)).filter((r): r is StoredResource => !!r);
+  }
+
+  async history(query: HistoryQuery): Promise<{ entries: StoredResource[]; total?: number }> {
+    const where: string[] = [];
+    const values: unknown[] = [];
+    const add = (sql: string, v: unknown) => {
+      values.push(v);
+      where.push(sql.replace('?', `$${values.length}`));
+    };
+    if (query.resourceType && query.id !== undefined) {
+      values.push(query.resourceType, query.id);
+      // Instance history goes through the current row's rid: the version table's primary key.
+      where.push(`v.rid = (SELECT rid FROM resource WHERE resource_type = $${values.length - 1} AND id = $${values.length})`);
+    } else if (query.resourceType) add('v.resource_type = ?', query.resourceType);
+    if (query.since) add('v.last_updated >= ?', query.since);
+    if (query.at) add('v.last_updated <= ?', query.at);
+    if (query.before) {
+      values.push(query.before.lastUpdated, query.before.rid, query.before.versionId);
+      const n = values.length;
+      where.push(`(v.last_updated, v.rid, v.version_id) < ($${n - 2}, $${n - 1}::bigint, $${n})`);
+    }
+    values.push(query.count + 1);
+    const sql = `SELECT v.rid::text AS rid, v.resource_type, v.id, v.version_id, v.last_updated, v.deleted, v.content
+                   FROM resource_version v
+                  ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
+                  ORDER BY v.last_updated DESC, v.rid DESC, v.version_id DESC
+                  LIMIT $${values.length}`;
+    const res = await this.db.query<Row>(sql, values);
+    return { entries: res.rows.map(toStored) };
+  }
+}
