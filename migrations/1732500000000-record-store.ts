@@ -42,9 +42,11 @@ export class RecordStore1732500000000 implements MigrationInterface {
       CREATE TABLE resource_compartment (
         rid           bigint NOT NULL,
         patient_id    text   NOT NULL,
-        resource_type text   NOT NULL,
-        PRIMARY KEY (patient_id, resource_type, rid)
+        resource_type text   NOT NULL
       )`);
+    // Not unique: the batch writer deletes a resource's old rows and inserts its new ones in one
+    // statement, and a unique index would see both.
+    await q.query(`CREATE INDEX resource_compartment_patient_idx ON resource_compartment (patient_id, resource_type, rid)`);
     await q.query(`CREATE INDEX resource_compartment_rid_idx ON resource_compartment (rid)`);
 
     await q.query(`

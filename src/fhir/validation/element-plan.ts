@@ -36,10 +36,20 @@ export interface NestedProbes {
   readonly probes: ReadonlyMap<string, Probe>;
 }
 
+/** min/max of an element, for a profile's backbone types (see PlanCompiler.cardinality). */
+export interface CardinalityRule {
+  readonly name: string;
+  /** JSON keys that count towards it: the name, or every `valueX` of a choice element */
+  readonly keys: readonly string[];
+  readonly min: number;
+  readonly max: number;
+}
+
 export interface TypePlan {
   readonly typeName: string;
   readonly probes: ReadonlyMap<string, Probe>;
   readonly nested: readonly NestedProbes[];
+  readonly cardinality: readonly CardinalityRule[];
   /** Scope for resolving the plans of child types (a profile's own backbone types). */
   readonly profile?: ProfileSchemas;
 }
@@ -55,7 +65,7 @@ export function profileSchemas(url: string, root: InternalTypeSchema): ProfileSc
   return { url, root, innerTypes: new Map(root.innerTypes.map((inner) => [inner.name, inner])) };
 }
 
-const EMPTY_PLAN: TypePlan = { typeName: '', probes: new Map(), nested: [] };
+const EMPTY_PLAN: TypePlan = { typeName: '', probes: new Map(), nested: [], cardinality: [] };
 
 export class PlanCompiler {
   private readonly basePlans = new Map<string, TypePlan>();
@@ -107,7 +117,8 @@ export class PlanCompiler {
       }
     }
     const nested = [...nestedByPath].map(([path, map]) => ({ via: path.split('.'), probes: map }));
-    return { typeName: schema.name, probes, nested, profile };
+    const cardinality = profile && schema !== profile.root ? profileCardinality(schema) : [];
+    return { typeName: schema.name, probes, nested, cardinality, profile };
   }
 
   private probesFor(name: string, element: InternalSchemaElement): Probe[] {
@@ -150,6 +161,25 @@ export class PlanCompiler {
     });
     return referenceTargetTypes(asCore, this.resourceTypes);
   }
+}
+
+/**
+ * medplum validates a profile's root elements but walks backbone elements (Patient.contact, ...)
+ * with the base types, so a profile's `Patient.contact.relationship 1..*` goes unchecked. We check
+ * min/max where the profile differs from the base; other constraints inside a profile's backbone
+ * elements (fixed, pattern, slices, invariants) remain unchecked.
+ */
+function profileCardinality(schema: InternalTypeSchema): CardinalityRule[] {
+  const base = tryGetDataType(schema.name);
+  const rules: CardinalityRule[] = [];
+  for (const [name, element] of Object.entries(schema.elements)) {
+    const baseElement = base?.elements[name];
+    if (name.includes('.') || (baseElement && baseElement.min === element.min && baseElement.max === element.max)) continue;
+    const choice = name.endsWith('[x]') ? name.slice(0, -3) : undefined;
+    const keys = choice ? element.type.map((t) => choice + t.code.charAt(0).toUpperCase() + t.code.slice(1)) : [name];
+    rules.push({ name: choice ?? name, keys, min: element.min, max: element.max });
+  }
+  return rules;
 }
 
 function mapFor<K, V>(maps: Map<string, Map<K, V>>, key: string): Map<K, V> {

@@ -1,6 +1,6 @@
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { checkTemporal } from './date-formats';
-import type { PlanCompiler, Probe, ProfileSchemas, TypePlan } from './element-plan';
+import type { CardinalityRule, PlanCompiler, Probe, ProfileSchemas, TypePlan } from './element-plan';
 import { ID_RULE, isValidId } from './id-format';
 import { checkReference } from './reference-format';
 
@@ -65,6 +65,20 @@ export class ElementWalker {
       this.visitProperty(object[key], `${path}.${key}`, probe, plan, scope);
     }
     for (const nested of plan.nested) this.walkNested(object, path, nested.via, nested.probes, plan, scope);
+    for (const rule of plan.cardinality) this.checkCardinality(object, path, rule, scope);
+  }
+
+  private checkCardinality(object: Record<string, unknown>, path: string, rule: CardinalityRule, scope: Scope): void {
+    let count = 0;
+    for (const key of rule.keys) {
+      const value = object[key];
+      if (Array.isArray(value)) count += value.length;
+      else if (value !== undefined && value !== null) count++;
+    }
+    if (count >= rule.min && count <= rule.max) return;
+    const range = `${rule.min}..${Number.isFinite(rule.max) ? rule.max : '*'}`;
+    const rule_ = count === 0 ? 'required element is missing' : `cardinality ${range} not met (found ${count})`;
+    issue(scope, 'structure', `${path}.${rule.name}`, rule_);
   }
 
   /** Shapes medplum misses or throws on; keys it reports itself (unknown elements) are left to it. */

@@ -6,7 +6,7 @@ import { PlanCompiler, type ProfileSchemas, profileSchemas } from './element-pla
 import { ElementWalker } from './element-walk';
 import { emptyArrayIssues } from './empty-arrays';
 import { loadR4StructureDefinitions, requiredBindingValueSets } from './structure-definitions';
-import { structuralIssues } from './structural-issues';
+import { registerProfileSchema, structuralIssues } from './structural-issues';
 import { ValueSetExpansion } from './value-set-expansion';
 
 export interface ValidateOptions {
@@ -34,7 +34,7 @@ export class ResourceValidator {
   private readonly plans: PlanCompiler;
   private readonly walker: ElementWalker;
   private readonly valueSets: ValueSetExpansion;
-  private readonly profiles = new Map<string, { definition: StructureDefinition; schemas: ProfileSchemas }>();
+  private readonly profiles = new Map<string, LoadedProfile>();
   private readonly profileTypes = new Map<string, string>();
 
   constructor() {
@@ -79,7 +79,8 @@ export class ResourceValidator {
     loadDataType(sd);
     const schema = tryGetProfile(sd.url);
     if (!schema) throw new Error(`addProfile: ${sd.url} could not be parsed`);
-    this.profiles.set(sd.url, { definition: sd, schemas: profileSchemas(sd.url, schema) });
+    const typeKey = registerProfileSchema(sd.url, schema);
+    this.profiles.set(sd.url, { definition: sd, schemas: profileSchemas(sd.url, schema), typeKey });
     if (sd.kind === 'resource') this.profileTypes.set(sd.url, sd.type);
     this.plans.forgetProfile(sd.url);
   }
@@ -90,8 +91,9 @@ export class ResourceValidator {
       const expression = `${root}.resourceType`;
       return [{ severity: 'error', code: 'processing', diagnostics: `${expression}: does not match the type of the profile ${profile.url}`, expression: [expression] }];
     }
-    const walk = this.walker.walk(resource as unknown as Record<string, unknown>, profile && this.profileSchemas(profile));
-    const structural = structuralIssues(resource, profile);
+    const loaded = profile && this.loadedProfile(profile);
+    const walk = this.walker.walk(resource as unknown as Record<string, unknown>, loaded?.schemas);
+    const structural = structuralIssues(resource, loaded?.typeKey);
     const belowNotObject = (issue: OperationOutcomeIssue): boolean => {
       const expression = issue.expression?.[0] ?? '';
       return walk.notObjects.some((path) => expression.startsWith(`${path}.`));
@@ -105,9 +107,10 @@ export class ResourceValidator {
     ]);
   }
 
-  private profileSchemas(profile: StructureDefinition): ProfileSchemas {
+  /** A profile given to validate() without addProfile() (or changed since) is added first. */
+  private loadedProfile(profile: StructureDefinition): LoadedProfile {
     if (this.profiles.get(profile.url)?.definition !== profile) this.addProfile(profile);
-    return (this.profiles.get(profile.url) as { schemas: ProfileSchemas }).schemas;
+    return this.profiles.get(profile.url) as LoadedProfile;
   }
 
   /** Issues when the body is not a resource at all (answered 400), else undefined. */
@@ -122,6 +125,13 @@ export class ResourceValidator {
     }
     return undefined;
   }
+}
+
+interface LoadedProfile {
+  readonly definition: StructureDefinition;
+  readonly schemas: ProfileSchemas;
+  /** medplum type-map key of the parsed profile (structural-issues.ts) */
+  readonly typeKey: string;
 }
 
 /** The terminology files are large (~20 MB); one expansion cache serves every validator. */

@@ -1,5 +1,6 @@
-import { OperationOutcomeError, validateResource } from '@medplum/core';
-import type { OperationOutcomeIssue, Resource, StructureDefinition } from '@medplum/fhirtypes';
+import { OperationOutcomeError, getAllDataTypes, validateResource, validateTypedValue } from '@medplum/core';
+import type { InternalTypeSchema } from '@medplum/core';
+import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
 
 /**
  * Structural validation by @medplum/core's validateResource (unknown elements, JSON types,
@@ -58,12 +59,29 @@ export interface StructuralResult {
   readonly unknownDataType: boolean;
 }
 
-export function structuralIssues(resource: Resource, profile?: StructureDefinition): StructuralResult {
+const PROFILE_TYPE_PREFIX = 'kartoteka-profile|';
+
+/**
+ * medplum's validateResource(resource, { profile }) parses the StructureDefinition again on every
+ * call: measured 6 ms per Patient against a Patient profile, 40 times a base validation. So a
+ * profile parsed once (addProfile) is put in medplum's type map (getAllDataTypes() is that map)
+ * under a key no FHIR type name can have, and validated with validateTypedValue against that key:
+ * the same validator code path without the parse (measured ~150 µs).
+ * @returns the key to pass to structuralIssues
+ */
+export function registerProfileSchema(url: string, schema: InternalTypeSchema): string {
+  const key = PROFILE_TYPE_PREFIX + url;
+  getAllDataTypes()[key] = schema;
+  return key;
+}
+
+/** @param profileKey from registerProfileSchema, to validate against that profile instead of the base type */
+export function structuralIssues(resource: Resource, profileKey?: string): StructuralResult {
   const root = resource.resourceType;
   let raw: OperationOutcomeIssue[];
   try {
-    // validateResource throws when an issue is an error, and returns the warnings otherwise.
-    raw = validateResource(resource, profile ? { profile } : undefined);
+    // Both throw when an issue is an error, and return the warnings otherwise.
+    raw = profileKey ? validateTypedValue({ type: profileKey, value: resource }) : validateResource(resource);
   } catch (err: unknown) {
     if (!(err instanceof OperationOutcomeError)) {
       // e.g. "Primitive extension must be an object" for `_birthDate: "x"`: a malformed body, not a crash of ours

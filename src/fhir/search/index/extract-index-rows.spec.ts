@@ -239,9 +239,9 @@ describe('extractIndexRows: Observation', () => {
     const url = 'https://other.example/fhir/Patient/p1';
     const rows = extractIndexRows({ ...observation, subject: { reference: url } });
     expect(rows.reference.filter((r) => r.param === 'patient' || r.param === 'subject')).toEqual([
-      { param: 'subject', targetType: null, targetId: null, url },
       // resolve() is Patient reads the type segment of an absolute URL (medplum's would not).
       { param: 'patient', targetType: null, targetId: null, url },
+      { param: 'subject', targetType: null, targetId: null, url },
     ]);
     expect(rows.compartments).toEqual([]);
   });
