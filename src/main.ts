@@ -1,13 +1,16 @@
 import { createApp } from './app';
 import { loadConfig } from './config/config';
+import { FhirRouter } from './fhir/fhir-router';
 import { createLogger } from './observability/logger';
+import { seedDemoCityIfEmpty } from './operations/seed-demo-city';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
-  const { app } = await createApp(config, log);
-  await app.listen({ port: config.port, host: config.host });
+  const { app, db } = await createApp(config, log);
   const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${config.port}/fhir`;
+  if (config.seedDemo) await seedDemoCityIfEmpty(db.database, app.get(FhirRouter), config.publicBaseUrl ? `${config.publicBaseUrl}/fhir` : base, log);
+  await app.listen({ port: config.port, host: config.host });
   log.info({ base }, `Kartoteka is listening: ${base}`);
 }
 

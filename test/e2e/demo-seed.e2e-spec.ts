@@ -1,0 +1,52 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import request from 'supertest';
+import { FhirRouter } from '../../src/fhir/fhir-router';
+import { seedDemoCityIfEmpty } from '../../src/operations/seed-demo-city';
+import { demoCity } from '../../src/seed/demo-city';
+import { startTestServer, TestServer } from '../support/test-app';
+
+/** A fresh database of its own: migrations at start, then the demo city into the empty store. */
+describe('first start on an empty database', () => {
+  const base = process.env.KT_TEST_DATABASE_URL!;
+  const name = `kt_seed_${randomBytes(3).toString('hex')}`;
+  const url = Object.assign(new URL(base), { pathname: `/${name}` }).toString();
+  let s: TestServer;
+  const quiet = { info: () => undefined };
+
+  beforeAll(async () => {
+    const admin = new Client({ connectionString: base });
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.end();
+    s = await startTestServer({ DATABASE_URL: url, MIGRATIONS_RUN: 'true' });
+  });
+  afterAll(async () => {
+    await s.close();
+    const admin = new Client({ connectionString: base });
+    await admin.connect();
+    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it('runs the migrations and seeds the demo city once', async () => {
+    const router = s.app.app.get(FhirRouter);
+    expect(await seedDemoCityIfEmpty(s.app.db.database, router, s.base, quiet)).toBe(true);
+    const expected = demoCity().entry!.length;
+    const own = new Client({ connectionString: url });
+    await own.connect();
+    const n = await own.query(`SELECT count(*)::int AS n FROM resource`);
+    expect(n.rows[0].n).toBe(expected);
+    const byType = await own.query(`SELECT resource_type, count(*)::int AS n FROM resource GROUP BY 1`);
+    const types = Object.fromEntries(byType.rows.map((r) => [r.resource_type, r.n]));
+    for (const t of ['Organization', 'Practitioner', 'PractitionerRole', 'Location', 'Patient', 'Encounter', 'Observation', 'Condition']) {
+      expect(types[t]).toBeGreaterThan(0);
+    }
+    expect(await seedDemoCityIfEmpty(s.app.db.database, router, s.base, quiet)).toBe(false);
+    expect((await own.query(`SELECT count(*)::int AS n FROM resource`)).rows[0].n).toBe(expected);
+    await own.end();
+    const patient = await request(s.url).get('/fhir/Patient/pat-1');
+    expect(patient.status).toBe(200);
+    expect(JSON.parse(patient.text).managingOrganization.reference).toMatch(/^Organization\//);
+  });
+});
