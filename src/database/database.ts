@@ -1,5 +1,5 @@
 import { Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
-import { serviceUnavailable, conflict } from '../fhir/errors/fhir-error';
+import { badRequest, conflict, serviceUnavailable } from '../fhir/errors/fhir-error';
 
 /** What both the pool wrapper and a transaction's client offer. */
 export interface Queryable {
@@ -82,5 +82,11 @@ export class Database {
 
 export function mapDatabaseError(e: unknown): unknown {
   if (isUnavailable(e)) return serviceUnavailable('The database is unavailable; retry later');
+  // 22021 invalid byte sequence / NUL, 22P02 invalid text representation, 22007/22008 bad datetime:
+  // a value from the request that PostgreSQL cannot take is the client's error.
+  const code = (e as { code?: string })?.code;
+  if (code === '22021' || code === '22P02' || code === '22007' || code === '22008' || code === '22003') {
+    return badRequest('A value in the request cannot be processed');
+  }
   return e;
 }

@@ -20,7 +20,7 @@ export class FhirHttpHandler {
     const q = url.indexOf('?');
     const rawPath = q < 0 ? url : url.slice(0, q);
     const rawQuery = q < 0 ? '' : url.slice(q + 1);
-    const query = new URLSearchParams(rawQuery);
+    const query = parseQuery(rawQuery);
     assertAcceptable(req.headers.accept, query.get('_format'));
     const contentType = mediaType(req.headers['content-type']);
     const fhirReq: FhirRequest = {
@@ -65,11 +65,37 @@ function splitPath(rawPath: string): string[] {
   const i = rawPath.indexOf('/fhir');
   const rest = rawPath.slice(i + 5);
   const segments = rest.split('/').filter((s) => s.length > 0);
-  try {
-    return segments.map((s) => decodeURIComponent(s));
-  } catch {
-    throw badRequest('The URL has broken percent-encoding');
+  return segments.map((raw) => {
+    const decoded = decode(raw, 'The URL path has broken percent-encoding');
+    // An encoded `$` must not turn an id into an operation name; no FHIR segment needs escaping.
+    if (decoded.startsWith('$') && !raw.startsWith('$')) throw badRequest('The resource id must match [A-Za-z0-9-.]{1,64}');
+    return decoded;
+  });
+}
+
+/**
+ * URLSearchParams silently turns broken escapes into U+FFFD; a search on a mangled value would
+ * answer for something the client never asked, so broken encoding is 400 (CONTRACT.md).
+ */
+function parseQuery(rawQuery: string): URLSearchParams {
+  if (rawQuery) {
+    for (const part of rawQuery.split('&')) {
+      for (const piece of part.split('=')) decode(piece.replace(/\+/g, ' '), 'The query string has broken percent-encoding');
+    }
   }
+  return new URLSearchParams(rawQuery);
+}
+
+function decode(raw: string, message: string): string {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(raw);
+  } catch {
+    throw badRequest(message);
+  }
+  // PostgreSQL text cannot hold NUL; no FHIR value contains one.
+  if (decoded.includes('\u0000')) throw badRequest('The URL contains a NUL character');
+  return decoded;
 }
 
 function parseJson(text: string): unknown {

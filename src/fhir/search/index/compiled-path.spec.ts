@@ -1,4 +1,4 @@
-import { parseFhirPath } from '@medplum/core';
+import { evalFhirPathTyped, parseFhirPath, toTypedValue } from '@medplum/core';
 import { getSearchParameterRegistry } from '../registry/search-parameter-registry';
 import type { IndexedParamType } from '../registry/search-parameter-def';
 import { SUPPORTED_TYPES } from '../registry/supported-types';
@@ -58,6 +58,21 @@ describe('compilePath', () => {
     const obs = { resourceType: 'Observation', performer: [{ reference: 'Patient/1' }, { reference: 'Group/2' }] };
     expect(values('Observation.performer.where(resolve() is Patient)', 'Observation', obs)).toEqual([
       { type: 'Reference', value: { reference: 'Patient/1' } },
+    ]);
+  });
+
+  it("compiles extension('url') as the extensions with that url", () => {
+    const patient = {
+      resourceType: 'Patient',
+      extension: [
+        { url: 'https://kartoteka.example/citizenship', valueCodeableConcept: { text: 'RU' } },
+        { url: 'https://kartoteka.example/other', valueString: 'x' },
+      ],
+    };
+    const ext = "Patient.extension('https://kartoteka.example/citizenship').value";
+    expect(values(ext, 'Patient', patient)).toEqual([{ type: 'CodeableConcept', value: { text: 'RU' } }]);
+    expect(evalFhirPathTyped(parseFhirPath(ext), [toTypedValue(patient)])).toEqual([
+      { type: 'CodeableConcept', value: { text: 'RU' } },
     ]);
   });
 

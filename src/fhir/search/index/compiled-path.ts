@@ -36,8 +36,8 @@ export interface PathBranch {
  * time from the StructureDefinitions. Medplum's evaluator costs ~2 µs per expression even when
  * the element is absent (it builds typed wrappers and consults the schema at each step); these
  * walks cost a few property reads. Only the shapes R4 search expressions use are compiled:
- * paths, unions, `as`/`ofType`, `where(resolve() is T)` and `where(field = 'literal')`; anything
- * else returns undefined and is evaluated by medplum.
+ * paths, unions, `as`/`ofType`, `extension('url')`, `where(resolve() is T)` and
+ * `where(field = 'literal')`; anything else returns undefined and is evaluated by medplum.
  */
 export type CompiledPath = readonly PathBranch[];
 
@@ -78,6 +78,14 @@ function applyFunction(fn: FunctionAtom, input: PathBranch[]): PathBranch[] {
   const [arg] = fn.args;
   if (fn.args.length !== 1) throw new NotCompilable();
   if (fn.name === 'as' || fn.name === 'ofType') return ofType(input, symbolName(arg));
+  if (fn.name === 'extension' && arg instanceof LiteralAtom && typeof arg.value.value === 'string') {
+    // extension('url') is extension.where(url = 'url'): the usual shape of profile SearchParameters.
+    const url = arg.value.value;
+    return input.flatMap((b) => property(b, 'extension')).map((b) => ({
+      steps: [...b.steps, { kind: 'whereEquals', key: 'url', literal: url }],
+      type: b.type,
+    }));
+  }
   if (fn.name !== 'where') throw new NotCompilable();
   if (arg instanceof IsAtom && arg.left instanceof FunctionAtom && arg.left.name === 'resolve') {
     const target = symbolName(arg.right);
@@ -115,7 +123,9 @@ const FHIRPATH_SYSTEM_TYPES: Record<string, string> = {
 };
 
 function property(branch: PathBranch, name: string): PathBranch[] {
-  const elements = tryGetDataType(branch.type)?.elements;
+  // Children of a primitive (its id and extensions) live under `_name` in JSON; medplum knows that.
+  const isPrimitive = branch.type[0] === branch.type[0].toLowerCase();
+  const elements = isPrimitive ? undefined : tryGetDataType(branch.type)?.elements;
   if (!elements) throw new NotCompilable();
   const choice = elements[name + '[x]'];
   if (choice) {

@@ -25,7 +25,12 @@ export const extractDate: ValueExtractor = (param, { type, value }, { rows }) =>
 function period(param: string, p: JsonRecord, rows: RowCollector): void {
   const start = typeof p.start === 'string' ? dateRange(p.start) : undefined;
   const end = typeof p.end === 'string' ? dateRange(p.end) : undefined;
-  if (start || end) rows.date(param, start?.low ?? null, end?.high ?? null);
+  if (start && end && start.low > end.high) {
+    // Invalid (per-1), but a row with low > high would break range predicates: cover both ends.
+    rows.date(param, end.low, start.high);
+  } else if (start || end) {
+    rows.date(param, start?.low ?? null, end?.high ?? null);
+  }
 }
 
 function timing(param: string, t: JsonRecord, rows: RowCollector): void {

@@ -26,16 +26,15 @@ export function evaluateParameter(
   useCompiled = true,
 ): PathValue[] {
   const path = useCompiled ? compiledPathOf(def) : null;
-  if (path) {
+  try {
+    if (!path) return evalFhirPathTyped(def.parsed, root());
     const out: PathValue[] = [];
     walkPath(resource, path, out);
     return out;
-  }
-  try {
-    return evalFhirPathTyped(def.parsed, root());
   } catch {
-    // Odd data can make a FHIRPath function throw (e.g. a malformed date in a comparison);
-    // one parameter failing must not block the write, so it simply indexes nothing.
+    // Odd data can make a FHIRPath function throw (a malformed date in a comparison, arrays
+    // nested deeper than the stack); one parameter failing must not block the write, so it
+    // simply indexes nothing.
     return [];
   }
 }

@@ -3,6 +3,8 @@
  * transaction as the resource (tables sp_token, sp_string, sp_date, sp_reference, sp_quantity,
  * sp_number, sp_uri and resource_compartment, see migrations/); search only reads them.
  * `param` is the SearchParameter `code` (e.g. "code", "patient", "_tag").
+ * Indexed text (token system/code, string norm, uri and reference url) is cut to the bounds in
+ * index-limits.ts so no btree entry outgrows PostgreSQL's limit; search cuts its values alike.
  */
 export interface TokenRow {
   param: string;
