@@ -36,7 +36,7 @@ export interface NestedProbes {
   readonly probes: ReadonlyMap<string, Probe>;
 }
 
-/** min/max of an element, for a profile's backbone types (see PlanCompiler.cardinality). */
+/** min/max of an element, for a profile's backbone types (see profileCardinality). */
 export interface CardinalityRule {
   readonly name: string;
   /** JSON keys that count towards it: the name, or every `valueX` of a choice element */
@@ -135,7 +135,7 @@ export class PlanCompiler {
       if (primitive && !binding && !temporal && !choice) continue;
       const resource = typeCode === 'Resource';
       probes.push({
-        key: choice ? base + typeCode.charAt(0).toUpperCase() + typeCode.slice(1) : name,
+        key: choice ? choiceKey(base, typeCode) : name,
         typeCode,
         choiceOf: choice ? base : undefined,
         binding: binding && valueSet ? { check: binding, valueSet } : undefined,
@@ -174,12 +174,23 @@ function profileCardinality(schema: InternalTypeSchema): CardinalityRule[] {
   const rules: CardinalityRule[] = [];
   for (const [name, element] of Object.entries(schema.elements)) {
     const baseElement = base?.elements[name];
-    if (name.includes('.') || (baseElement && baseElement.min === element.min && baseElement.max === element.max)) continue;
+    const unchanged = baseElement?.min === element.min && baseElement?.max === element.max;
+    if (name.includes('.') || unchanged) continue;
     const choice = name.endsWith('[x]') ? name.slice(0, -3) : undefined;
-    const keys = choice ? element.type.map((t) => choice + t.code.charAt(0).toUpperCase() + t.code.slice(1)) : [name];
+    const keys = choice ? element.type.map((t) => choiceKey(choice, t.code)) : [name];
     rules.push({ name: choice ?? name, keys, min: element.min, max: element.max });
   }
   return rules;
+}
+
+/** JSON name of one type of a choice element (R4 json.html §2.6.2.3): `value` + `Quantity`. */
+export function choiceKey(base: string, typeCode: string): string {
+  return base + typeCode.charAt(0).toUpperCase() + typeCode.slice(1);
+}
+
+/** The keys of an object that name a type of the choice element `base[x]`. */
+export function choiceKeysIn(object: Record<string, unknown>, base: string): string[] {
+  return Object.keys(object).filter((key) => key.startsWith(base) && /^[A-Z]/.test(key.slice(base.length)));
 }
 
 function mapFor<K, V>(maps: Map<string, Map<K, V>>, key: string): Map<K, V> {

@@ -1,6 +1,13 @@
 import type { OperationOutcomeIssue } from '@medplum/fhirtypes';
 import { checkTemporal } from './date-formats';
-import type { CardinalityRule, PlanCompiler, Probe, ProfileSchemas, TypePlan } from './element-plan';
+import {
+  type CardinalityRule,
+  type PlanCompiler,
+  type Probe,
+  type ProfileSchemas,
+  type TypePlan,
+  choiceKeysIn,
+} from './element-plan';
 import { ID_RULE, isValidId } from './id-format';
 import { checkReference } from './reference-format';
 
@@ -39,7 +46,13 @@ export class ElementWalker {
     return result;
   }
 
-  private walkResource(resource: Record<string, unknown>, path: string, plan: TypePlan, scope: Scope, contained: boolean): void {
+  private walkResource(
+    resource: Record<string, unknown>,
+    path: string,
+    plan: TypePlan,
+    scope: Scope,
+    contained: boolean,
+  ): void {
     const id = resource.id;
     if (typeof id === 'string' && !isValidId(id)) issue(scope, 'value', `${path}.id`, ID_RULE);
     // A contained resource's own `#id` references point into its container's `contained` (R4 §2.3.0.5).
@@ -48,7 +61,7 @@ export class ElementWalker {
   }
 
   private walkObject(object: Record<string, unknown>, path: string, plan: TypePlan, scope: Scope): void {
-    let choices: Map<string, string> | undefined;
+    let choices: Set<string> | undefined;
     for (const key in object) {
       const probe = plan.probes.get(key);
       if (!probe) {
@@ -56,11 +69,11 @@ export class ElementWalker {
         continue;
       }
       if (probe.choiceOf) {
-        choices ??= new Map();
+        choices ??= new Set();
         if (choices.has(probe.choiceOf)) {
           issue(scope, 'structure', `${path}.${probe.choiceOf}`, 'only one type may be given for a choice element [x]');
         }
-        choices.set(probe.choiceOf, key);
+        choices.add(probe.choiceOf);
       }
       this.visitProperty(object[key], `${path}.${key}`, probe, plan, scope);
     }
@@ -77,8 +90,8 @@ export class ElementWalker {
     }
     if (count >= rule.min && count <= rule.max) return;
     const range = `${rule.min}..${Number.isFinite(rule.max) ? rule.max : '*'}`;
-    const rule_ = count === 0 ? 'required element is missing' : `cardinality ${range} not met (found ${count})`;
-    issue(scope, 'structure', `${path}.${rule.name}`, rule_);
+    const text = count === 0 ? 'required element is missing' : `cardinality ${range} not met (found ${count})`;
+    issue(scope, 'structure', `${path}.${rule.name}`, text);
   }
 
   /** Shapes medplum misses or throws on; keys it reports itself (unknown elements) are left to it. */
@@ -121,7 +134,10 @@ export class ElementWalker {
       return;
     }
     if (probe.typeCode === 'Reference') {
-      const rule = checkReference(value.reference, probe.targetTypes, { resourceTypes: this.resourceTypes, containedIds: scope.containedIds });
+      const rule = checkReference(value.reference, probe.targetTypes, {
+        resourceTypes: this.resourceTypes,
+        containedIds: scope.containedIds,
+      });
       if (rule) issue(scope, 'value', `${path}.reference`, rule);
     }
     if (probe.complex) this.walkObject(value, path, this.plans.plan(probe.typeCode, plan.profile), scope);
@@ -162,7 +178,7 @@ export class ElementWalker {
     }
     for (const [parent, parentPath] of parents) {
       for (const [key, probe] of probes) {
-        if (key in parent) this.visitProperty(parent[key], `${parentPath}.${key}`, probe, plan, scope);
+        if (parent[key] !== undefined) this.visitProperty(parent[key], `${parentPath}.${key}`, probe, plan, scope);
       }
     }
   }
@@ -170,9 +186,8 @@ export class ElementWalker {
 
 /** `value[x]` matches `valueQuantity`, `valueString`, ...; a plain name matches itself. */
 function matchingKeys(object: Record<string, unknown>, step: string): string[] {
-  if (!step.endsWith('[x]')) return step in object ? [step] : [];
-  const base = step.slice(0, -3);
-  return Object.keys(object).filter((key) => key.startsWith(base) && /^[A-Z]/.test(key.slice(base.length)));
+  if (!step.endsWith('[x]')) return Object.hasOwn(object, step) ? [step] : [];
+  return choiceKeysIn(object, step.slice(0, -3));
 }
 
 function containedIds(contained: unknown): ReadonlySet<string> {
@@ -188,5 +203,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
 }
 
 function issue(scope: Scope, code: OperationOutcomeIssue['code'], expression: string, rule: string): void {
-  scope.result.issues.push({ severity: 'error', code, diagnostics: `${expression}: ${rule}`, expression: [expression] });
+  scope.result.issues.push({
+    severity: 'error',
+    code,
+    diagnostics: `${expression}: ${rule}`,
+    expression: [expression],
+  });
 }

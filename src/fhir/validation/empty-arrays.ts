@@ -16,7 +16,12 @@ function scan(value: unknown, path: string[], issues: OperationOutcomeIssue[]): 
   if (Array.isArray(value)) {
     if (value.length === 0) {
       const expression = path.join('');
-      issues.push({ severity: 'error', code: 'structure', diagnostics: `${expression}: arrays must not be empty`, expression: [expression] });
+      issues.push({
+        severity: 'error',
+        code: 'structure',
+        diagnostics: `${expression}: arrays must not be empty`,
+        expression: [expression],
+      });
     }
     for (let i = 0; i < value.length; i++) {
       path.push(`[${i}]`);

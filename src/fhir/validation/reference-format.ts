@@ -33,7 +33,9 @@ export function checkReference(
   if (typeof reference !== 'string') return undefined; // wrong JSON type: reported by the structural validator
   if (reference.startsWith('#')) {
     const id = reference.slice(1);
-    return id === '' || context.containedIds.has(id) ? undefined : 'local reference does not match any contained resource id';
+    return id === '' || context.containedIds.has(id)
+      ? undefined
+      : 'local reference does not match any contained resource id';
   }
   const relative = RELATIVE.exec(reference);
   if (relative) {

@@ -64,8 +64,8 @@ export class ResourceValidator {
 
   /**
    * Makes a profile (StructureDefinition with snapshot, derivation constraint) known, for
-   * validate({ profile }) and for Reference(profile) target checks. Loading a profile again with
-   * the same url replaces it. Throws on a definition that is not a usable profile (a startup error).
+   * validate({ profile }) and for Reference(profile) target checks. Adding a profile again with the
+   * same url replaces it. Throws on a definition that is not a usable profile (a startup error).
    */
   addProfile(sd: StructureDefinition): void {
     if (sd?.resourceType !== 'StructureDefinition' || !sd.url || !sd.type || !sd.snapshot?.element?.length) {
@@ -80,7 +80,7 @@ export class ResourceValidator {
     const schema = tryGetProfile(sd.url);
     if (!schema) throw new Error(`addProfile: ${sd.url} could not be parsed`);
     const typeKey = registerProfileSchema(sd.url, schema);
-    this.profiles.set(sd.url, { definition: sd, schemas: profileSchemas(sd.url, schema), typeKey });
+    this.profiles.set(sd.url, { schemas: profileSchemas(sd.url, schema), typeKey });
     if (sd.kind === 'resource') this.profileTypes.set(sd.url, sd.type);
     this.plans.forgetProfile(sd.url);
   }
@@ -89,7 +89,14 @@ export class ResourceValidator {
     const root = resource.resourceType;
     if (profile && profile.type !== root) {
       const expression = `${root}.resourceType`;
-      return [{ severity: 'error', code: 'processing', diagnostics: `${expression}: does not match the type of the profile ${profile.url}`, expression: [expression] }];
+      return [
+        {
+          severity: 'error',
+          code: 'processing',
+          diagnostics: `${expression}: does not match the type of the profile ${profile.url}`,
+          expression: [expression],
+        },
+      ];
     }
     const loaded = profile && this.loadedProfile(profile);
     const walk = this.walker.walk(resource as unknown as Record<string, unknown>, loaded?.schemas);
@@ -107,9 +114,12 @@ export class ResourceValidator {
     ]);
   }
 
-  /** A profile given to validate() without addProfile() (or changed since) is added first. */
+  /**
+   * The loaded profile of that url; one not loaded yet is added. Matched by url, not by object: a
+   * caller that deserialises the profile per request must not pay medplum's parse (ms) per write.
+   */
   private loadedProfile(profile: StructureDefinition): LoadedProfile {
-    if (this.profiles.get(profile.url)?.definition !== profile) this.addProfile(profile);
+    if (!this.profiles.has(profile.url)) this.addProfile(profile);
     return this.profiles.get(profile.url) as LoadedProfile;
   }
 
@@ -128,7 +138,6 @@ export class ResourceValidator {
 }
 
 interface LoadedProfile {
-  readonly definition: StructureDefinition;
   readonly schemas: ProfileSchemas;
   /** medplum type-map key of the parsed profile (structural-issues.ts) */
   readonly typeKey: string;

@@ -1,11 +1,16 @@
 import { OperationOutcomeError, getAllDataTypes, validateResource, validateTypedValue } from '@medplum/core';
 import type { InternalTypeSchema } from '@medplum/core';
 import type { OperationOutcomeIssue, Resource } from '@medplum/fhirtypes';
+import { choiceKeysIn } from './element-plan';
 
 /**
  * Structural validation by @medplum/core's validateResource (unknown elements, JSON types,
- * cardinality, primitive formats, invariants of resources and their backbone elements, fixed
- * values, slices of a profile), with its issues rewritten into our form.
+ * cardinality, primitive formats, fixed values, slices of a profile, and the invariants listed on
+ * the resource's own ElementDefinitions), with its issues rewritten into our form.
+ *
+ * Not checked by medplum, nor here: invariants declared on a datatype itself, because medplum
+ * evaluates only a value's element constraints, e.g. per-1 (Period start <= end), cpt-2 (a
+ * ContactPoint value needs a system), ref-1; and Narrative xhtml content (its xhtml regex is `.*`).
  *
  * Why rewrite: medplum puts its text in `details.text` and a JSON blob in `diagnostics`; one text
  * echoes the offending reference, and a failed FHIRPath evaluation carries the thrown error. Texts
@@ -30,7 +35,10 @@ const TEXTS: [RegExp, Rewrite][] = [
   [/^Invalid JSON type: expected (\w+), but got (\w+)$/, (m) => `wrong JSON type: expected ${m[1]}, got ${m[2]}`],
   [/^Invalid JSON type: ([\w.:/]+) is not a valid FHIR type$/, (m) => `${m[1]} is not a valid FHIR primitive type`],
   [/^Missing required property$/, () => 'required element is missing'],
-  [/^Invalid number of values: expected (\d+\.\.(?:\d+|\*)), but found (\d+)$/, (m) => `cardinality ${m[1]} not met (found ${m[2]})`],
+  [
+    /^Invalid number of values: expected (\d+\.\.(?:\d+|\*)), but found (\d+)$/,
+    (m) => `cardinality ${m[1]} not met (found ${m[2]})`,
+  ],
   [/^Expected array of values for property$/, () => 'must be a JSON array'],
   [/^Expected single value for property$/, () => 'must be a single value, not an array'],
   [/^Constraint ([\w.-]+) not met: (.*)$/s, (m) => `invariant ${m[1]} not met: ${m[2]}`],
@@ -49,7 +57,10 @@ const TEXTS: [RegExp, Rewrite][] = [
     /^Incorrect number of values provided for slice '([\w.-]*)': expected (\d+\.\.(?:\d+|\*)), but found (\d+)$/,
     (m) => `slice ${m[1]} cardinality ${m[2]} not met (found ${m[3]})`,
   ],
-  [/^Type of primitive extension does not match the type of property/, () => 'primitive extension does not match the type of its element'],
+  [
+    /^Type of primitive extension does not match the type of property/,
+    () => 'primitive extension does not match the type of its element',
+  ],
   [/^Error evaluating invariant expression$/, () => 'an invariant could not be evaluated on this element'],
 ];
 
@@ -63,10 +74,10 @@ const PROFILE_TYPE_PREFIX = 'kartoteka-profile|';
 
 /**
  * medplum's validateResource(resource, { profile }) parses the StructureDefinition again on every
- * call: measured 6 ms per Patient against a Patient profile, 40 times a base validation. So a
+ * call: measured 1.8-6 ms per Patient against a Patient profile, 10-40 times a base validation. So a
  * profile parsed once (addProfile) is put in medplum's type map (getAllDataTypes() is that map)
  * under a key no FHIR type name can have, and validated with validateTypedValue against that key:
- * the same validator code path without the parse (measured ~150 µs).
+ * the same validator code path without the parse (~180 µs, bench/validate.js).
  * @returns the key to pass to structuralIssues
  */
 export function registerProfileSchema(url: string, schema: InternalTypeSchema): string {
@@ -85,7 +96,10 @@ export function structuralIssues(resource: Resource, profileKey?: string): Struc
   } catch (err: unknown) {
     if (!(err instanceof OperationOutcomeError)) {
       // e.g. "Primitive extension must be an object" for `_birthDate: "x"`: a malformed body, not a crash of ours
-      return { issues: [rewritten('error', 'structure', root, 'could not be validated: malformed JSON structure')], unknownDataType: false };
+      return {
+        issues: [rewritten('error', 'structure', root, 'could not be validated: malformed JSON structure')],
+        unknownDataType: false,
+      };
     }
     raw = err.outcome.issue ?? [];
   }
@@ -135,9 +149,8 @@ export function withChoiceTypes(resource: unknown, expression: string): string {
   for (const segment of segments) {
     const match = SEGMENT.exec(segment);
     if (!match) return expression;
-    let [, name] = match;
     const object = isObject(cursor) ? cursor : {};
-    if (match[2]) name = Object.keys(object).find((key) => key.startsWith(name) && /^[A-Z]/.test(key.slice(name.length))) ?? `${name}[x]`;
+    const name = match[2] ? (choiceKeysIn(object, match[1])[0] ?? `${match[1]}[x]`) : match[1];
     cursor = object[name];
     if (match[3] !== undefined) cursor = Array.isArray(cursor) ? cursor[Number(match[3])] : undefined;
     out.push(match[3] !== undefined ? `${name}[${match[3]}]` : name);

