@@ -1,3 +1,6 @@
+import type { AccessScope } from '../access/access-scope';
+import type { Principal } from '../identity/principal';
+
 /**
  * What every interaction knows about the request that asked for it. Built once per request by the
  * HTTP layer; access control (the Principal) and audit read it, nothing reads globals.
@@ -8,7 +11,9 @@ export interface FhirRequestContext {
   baseUrl: string;
   clientAddress?: string;
   /** Set by the identity layer when a token was verified. */
-  principal?: unknown;
+  principal?: Principal;
+  /** Set by the access layer: what this caller may see, as SQL. Undefined = no restriction. */
+  accessScope?: AccessScope;
   /** `X-Break-Glass` reason, when given (audited with purposeOfUse BTG). */
   breakGlassReason?: string;
   /** RFC 7240 Prefer: return=minimal | representation | OperationOutcome. */

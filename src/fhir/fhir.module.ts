@@ -72,8 +72,8 @@ import { ResourceValidator } from './validation/resource-validator';
     },
     {
       provide: FhirHttpHandler,
-      inject: [FhirRouter, APP_CONFIG],
-      useFactory: (r: FhirRouter, c: AppConfig) => new FhirHttpHandler(r, c.publicBaseUrl),
+      inject: [FhirRouter, FhirHooks, APP_CONFIG],
+      useFactory: (r: FhirRouter, h: FhirHooks, c: AppConfig) => new FhirHttpHandler(r, h, c.publicBaseUrl),
     },
   ],
   exports: [FhirHooks, FhirRouter, ResourceStore, ResourceWriter, ResourceValidator, SearchParameterRegistry, BasicMatcher],

@@ -20,13 +20,27 @@ export interface ReadEvent {
   resourceType?: string;
   /** `Type/id` of every resource returned (patients are derived from compartments by subscribers). */
   references: string[];
+  /** `resource.rid` of every resource returned, so subscribers can find their compartments in SQL. */
+  rids?: string[];
   /** Patient ids whose data was returned (search, $everything). */
   patients?: string[];
   query?: string;
 }
 
+/** A request answered with an error: refused (401, 403, 404 for invisible) or failed. */
+export interface RefusedEvent {
+  ctx: FhirRequestContext;
+  method: string;
+  /** Path segments after the FHIR base. */
+  path: string[];
+  status: number;
+  /** The OperationOutcome's first diagnostics (never PHI). */
+  reason?: string;
+}
+
 export type WriteHook = (tx: Queryable, event: WriteEvent) => Promise<void>;
 export type ReadHook = (event: ReadEvent) => Promise<void>;
+export type RefusedHook = (event: RefusedEvent) => Promise<void>;
 
 /**
  * Named pointcuts (STYLE.md: HAPI's interceptors): the store never calls audit by name, yet
@@ -37,6 +51,7 @@ export type ReadHook = (event: ReadEvent) => Promise<void>;
 export class FhirHooks {
   private readonly writeHooks: WriteHook[] = [];
   private readonly readHooks: ReadHook[] = [];
+  private readonly refusedHooks: RefusedHook[] = [];
 
   onWrite(hook: WriteHook): void {
     this.writeHooks.push(hook);
@@ -44,6 +59,14 @@ export class FhirHooks {
 
   onRead(hook: ReadHook): void {
     this.readHooks.push(hook);
+  }
+
+  onRefused(hook: RefusedHook): void {
+    this.refusedHooks.push(hook);
+  }
+
+  async refused(event: RefusedEvent): Promise<void> {
+    for (const h of this.refusedHooks) await h(event);
   }
 
   async wrote(tx: Queryable, event: WriteEvent): Promise<void> {

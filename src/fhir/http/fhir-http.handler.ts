@@ -1,10 +1,14 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { badRequest } from '../errors/fhir-error';
-import type { FhirResponse } from '../fhir-context';
+import { badRequest, isFhirError } from '../errors/fhir-error';
+import type { FhirHooks } from '../hooks/fhir-hooks';
+import type { FhirRequestContext, FhirResponse } from '../fhir-context';
 import type { FhirRequest } from '../fhir-request';
 import type { FhirRouter } from '../fhir-router';
 import { assertAcceptable, assertBodyType, isJsonType, mediaType } from './content-negotiation';
 import { buildContext } from './request-context';
+
+/** Establishes ctx.principal / ctx.accessScope, or throws 401/403. */
+export type RequestGate = (ctx: FhirRequestContext, req: FastifyRequest, fhirReq: FhirRequest) => Promise<void>;
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
@@ -13,35 +17,55 @@ export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
  * here; errors propagate to the exception filter, which answers an OperationOutcome.
  */
 export class FhirHttpHandler {
-  constructor(private readonly router: FhirRouter, private readonly publicBaseUrl: string | undefined) {}
+  constructor(
+    private readonly router: FhirRouter,
+    private readonly hooks: FhirHooks,
+    private readonly publicBaseUrl: string | undefined,
+    /** Authentication and coarse authorisation, before routing (set by the access layer). */
+    private readonly gate?: RequestGate,
+  ) {}
 
   async handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
-    const url = req.url;
-    const q = url.indexOf('?');
-    const rawPath = q < 0 ? url : url.slice(0, q);
-    const rawQuery = q < 0 ? '' : url.slice(q + 1);
-    const query = parseQuery(rawQuery);
-    assertAcceptable(req.headers.accept, query.get('_format'));
-    const contentType = mediaType(req.headers['content-type']);
-    const fhirReq: FhirRequest = {
-      method: req.method,
-      path: splitPath(rawPath),
-      query,
-      rawQuery,
-      contentType,
-      ifMatch: header(req, 'if-match'),
-      ifNoneExist: header(req, 'if-none-exist'),
-      ifNoneMatch: header(req, 'if-none-match'),
-      ifModifiedSince: header(req, 'if-modified-since'),
-    };
-    if (typeof req.body === 'string' && req.body.length > 0) {
-      assertBodyType(contentType);
-      fhirReq.body = isJsonType(contentType) || !contentType ? parseJson(req.body) : req.body;
-    }
     const ctx = buildContext(req, this.publicBaseUrl);
-    const res = await this.router.dispatch(ctx, fhirReq);
-    send(reply, res, req.method === 'HEAD');
+    let path: string[] = [];
+    try {
+      const fhirReq = parseRequest(req);
+      path = fhirReq.path;
+      await this.gate?.(ctx, req, fhirReq);
+      const res = await this.router.dispatch(ctx, fhirReq);
+      send(reply, res, req.method === 'HEAD');
+    } catch (e) {
+      // Refusals and failures are audited too (CONTRACT.md, Audit); the filter then answers.
+      if (isFhirError(e)) await this.hooks.refused({ ctx, method: req.method, path, status: e.status, reason: e.message });
+      throw e;
+    }
   }
+}
+
+function parseRequest(req: FastifyRequest): FhirRequest {
+  const url = req.url;
+  const q = url.indexOf('?');
+  const rawPath = q < 0 ? url : url.slice(0, q);
+  const rawQuery = q < 0 ? '' : url.slice(q + 1);
+  const query = parseQuery(rawQuery);
+  assertAcceptable(req.headers.accept, query.get('_format'));
+  const contentType = mediaType(req.headers['content-type']);
+  const fhirReq: FhirRequest = {
+    method: req.method,
+    path: splitPath(rawPath),
+    query,
+    rawQuery,
+    contentType,
+    ifMatch: header(req, 'if-match'),
+    ifNoneExist: header(req, 'if-none-exist'),
+    ifNoneMatch: header(req, 'if-none-match'),
+    ifModifiedSince: header(req, 'if-modified-since'),
+  };
+  if (typeof req.body === 'string' && req.body.length > 0) {
+    assertBodyType(contentType);
+    fhirReq.body = isJsonType(contentType) || !contentType ? parseJson(req.body) : req.body;
+  }
+  return fhirReq;
 }
 
 export function send(reply: FastifyReply, res: FhirResponse, head = false): void {

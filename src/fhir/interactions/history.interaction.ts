@@ -43,7 +43,7 @@ export class HistoryInteraction {
       if (v) keep.set(k, v);
     }
     const link = [{ relation: 'self', url: withQuery(selfUrl, params) }];
-    if (entries.length > count) {
+    if (entries.length > count && page.length > 0) {
       const last = page[page.length - 1];
       const next = new URLSearchParams(keep);
       next.set('_before', `${last.lastUpdated.toISOString()}~${last.rid}~${last.versionId}`);
@@ -55,6 +55,7 @@ export class HistoryInteraction {
       interaction,
       resourceType: type,
       references: page.map((e) => `${e.resourceType}/${e.id}`),
+      rids: [...new Set(page.map((e) => e.rid))],
       query: params.toString(),
     });
     return {

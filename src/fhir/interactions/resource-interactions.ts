@@ -33,7 +33,7 @@ export class ResourceInteractions {
     const r = await this.store.read(type, id);
     if (!r) throw notFound(`${type}/${id} is not known`);
     if (r.deleted) throw deletedError(r);
-    await this.hooks.read({ ctx, interaction: 'read', resourceType: type, references: [`${type}/${id}`] });
+    await this.hooks.read({ ctx, interaction: 'read', resourceType: type, references: [`${type}/${id}`], rids: [r.rid] });
     return readResponse(r);
   }
 
@@ -44,7 +44,7 @@ export class ResourceInteractions {
     const r = await this.store.vread(type, id, Number(vid));
     if (!r) throw notFound(`Version ${vid} of ${type}/${id} is not known`);
     if (r.deleted) throw deletedError(r);
-    await this.hooks.read({ ctx, interaction: 'vread', resourceType: type, references: [`${type}/${id}`] });
+    await this.hooks.read({ ctx, interaction: 'vread', resourceType: type, references: [`${type}/${id}`], rids: [r.rid] });
     return readResponse(r);
   }
 
