@@ -21,11 +21,21 @@ export interface CapabilitiesHandler {
 type Route = (ctx: FhirRequestContext, req: FhirRequest) => Promise<FhirResponse>;
 
 /**
+ * A resource type served by its own module instead of the generic store (AuditEvent: an
+ * append-only, hash-chained log). Only read and search; every write answers 405.
+ */
+export interface TypeHandler {
+  read(ctx: FhirRequestContext, id: string): Promise<FhirResponse>;
+  search(ctx: FhirRequestContext, params: URLSearchParams): Promise<FhirResponse>;
+}
+
+/**
  * Every FHIR route as a small function from a request to a response (Medplum's fhirrouter
  * idea): HTTP and Bundle entries share it, so a batch entry behaves exactly like the request.
  */
 export class FhirRouter {
   private readonly operations = new Map<string, FhirOperation>();
+  private readonly typeHandlers = new Map<string, TypeHandler>();
 
   constructor(
     private readonly resources: ResourceInteractions,
@@ -37,6 +47,10 @@ export class FhirRouter {
 
   registerOperation(op: FhirOperation): void {
     this.operations.set(op.name, op);
+  }
+
+  registerTypeHandler(type: string, handler: TypeHandler): void {
+    this.typeHandlers.set(type, handler);
   }
 
   listOperations(): FhirOperation[] {
@@ -63,6 +77,15 @@ export class FhirRouter {
     if (p.length === 1 && a === 'metadata') return pick({ GET: async (ctx) => this.capabilitiesHandler.capabilities(ctx) });
     if (p.length === 1 && a === '_history') return pick({ GET: (ctx, r) => this.history.history(ctx, r.query) });
     if (a.startsWith('$')) return this.operation(p.length === 1 ? a : '', 'system', m, {});
+    const own = this.typeHandlers.get(a);
+    if (own && !(p.length >= 2 && p[p.length - 1].startsWith('$'))) {
+      if (p.length === 1) return pick({ GET: (ctx, r) => own.search(ctx, r.query) });
+      if (p.length === 2 && b === '_search') return pick({ POST: (ctx, r) => own.search(ctx, mergeFormBody(r)) });
+      if (p.length === 2) return pick({ GET: (ctx) => own.read(ctx, b) });
+      return async () => {
+        throw methodNotAllowed(`${a} does not support this interaction`);
+      };
+    }
     if (p.length === 1) {
       return pick({
         GET: (ctx, r) => this.searchHandler.search(ctx, a, r.query),
