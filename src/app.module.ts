@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { AccessModule } from './access/access.module';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { DatabaseHandle, DatabaseModule } from './database/database.module';
 import { FhirModule } from './fhir/fhir.module';
@@ -26,7 +27,7 @@ export class AppModule {
   static forRoot(config: AppConfig, log: Logger, db: DatabaseHandle): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(config, log), DatabaseModule.forHandle(db), FhirModule, OperationsModule],
+      imports: [CoreModule.forRoot(config, log), DatabaseModule.forHandle(db), FhirModule, AccessModule, OperationsModule],
     };
   }
 }

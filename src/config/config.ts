@@ -28,6 +28,9 @@ export interface AppConfig {
   logLevel: string;
   /** Base URL as clients see it (for Location, Bundle links); derived from the request when unset. */
   publicBaseUrl: string | undefined;
+  /** The IdP's SMART endpoints, advertised in .well-known/smart-configuration. */
+  authAuthorizeEndpoint: string | undefined;
+  authTokenEndpoint: string | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -86,6 +89,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dbPoolSize: int(env, 'DB_POOL_SIZE', 20, 1, 500),
     logLevel: env.LOG_LEVEL || 'info',
     publicBaseUrl: url(env, 'PUBLIC_BASE_URL')?.replace(/\/+$/, ''),
+    authAuthorizeEndpoint: url(env, 'AUTH_AUTHORIZE_ENDPOINT'),
+    authTokenEndpoint: url(env, 'AUTH_TOKEN_ENDPOINT'),
   };
 }
 

@@ -57,7 +57,24 @@ export class FhirRouter {
     return [...this.operations.values()];
   }
 
-  dispatch = (ctx: FhirRequestContext, req: FhirRequest): Promise<FhirResponse> => this.route(req)(ctx, req);
+  /** Set by the access layer: throws 403 when the caller may not make this request at all. */
+  private authorizer?: (ctx: FhirRequestContext, req: FhirRequest, operation?: FhirOperation) => void;
+
+  setAuthorizer(fn: (ctx: FhirRequestContext, req: FhirRequest, operation?: FhirOperation) => void): void {
+    this.authorizer = fn;
+  }
+
+  /** Every request and every Bundle entry passes here, so the role table applies to each. */
+  authorize(ctx: FhirRequestContext, req: FhirRequest): void {
+    if (!this.authorizer) return;
+    const opName = req.path.find((p) => p.startsWith('$'));
+    this.authorizer(ctx, req, opName ? this.operations.get(opName.slice(1)) : undefined);
+  }
+
+  dispatch = async (ctx: FhirRequestContext, req: FhirRequest): Promise<FhirResponse> => {
+    this.authorize(ctx, req);
+    return this.route(req)(ctx, req);
+  };
 
   private route(req: FhirRequest): Route {
     const p = req.path;

@@ -64,7 +64,7 @@ import { ResourceValidator } from './validation/resource-validator';
         hi: HistoryInteraction, search: BasicSearchHandler, reg: SearchParameterRegistry,
       ) => {
         let router: FhirRouter | undefined;
-        const bundles = new BundleInteraction(db, s, w, m, () => router!.dispatch);
+        const bundles = new BundleInteraction(db, s, w, m, () => router!.dispatch, () => (c, r) => router!.authorize(c, r));
         const caps = new CapabilityStatementBuilder(reg, () => router!.listOperations());
         router = new FhirRouter(ri, hi, bundles, search, caps);
         return router;
@@ -76,7 +76,7 @@ import { ResourceValidator } from './validation/resource-validator';
       useFactory: (r: FhirRouter, h: FhirHooks, c: AppConfig) => new FhirHttpHandler(r, h, c.publicBaseUrl),
     },
   ],
-  exports: [FhirHooks, FhirRouter, ResourceStore, ResourceWriter, ResourceValidator, SearchParameterRegistry, BasicMatcher],
+  exports: [FhirHooks, FhirRouter, FhirHttpHandler, ResourceStore, ResourceWriter, ResourceValidator, SearchParameterRegistry, BasicMatcher],
 })
 export class FhirModule implements OnModuleInit {
   constructor(

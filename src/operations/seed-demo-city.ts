@@ -14,7 +14,14 @@ export async function seedDemoCityIfEmpty(db: Database, router: FhirRouter, base
   if (any.rowCount) return false;
   const bundle = demoCity();
   await router.dispatch(
-    { requestId: 'seed-demo-city', baseUrl, clientAddress: '127.0.0.1', preferReturn: 'minimal' },
+    {
+      requestId: 'seed-demo-city',
+      baseUrl,
+      clientAddress: '127.0.0.1',
+      preferReturn: 'minimal',
+      // The server itself, at start: an internal admin, audited as such.
+      principal: { sub: 'kartoteka/seed', roles: ['admin'] },
+    },
     { method: 'POST', path: [], query: new URLSearchParams(), rawQuery: '', body: bundle, contentType: 'application/fhir+json' },
   );
   log.info({ resources: bundle.entry?.length ?? 0 }, 'seeded the demo city into an empty database');

@@ -3,6 +3,7 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import request from 'supertest';
 import { startTestServer, TestServer } from '../support/test-app';
+import { adminAuth } from '../support/tokens';
 
 /**
  * Bad input of every kind (CONTRACT.md, "FHIR endpoint"): each answers the exact status with an
@@ -47,6 +48,8 @@ function expectOutcome(res: { status: number; headers: Record<string, unknown>; 
   return body as { resourceType: 'OperationOutcome'; issue: { severity: string; code: string; diagnostics?: string; expression?: string[]; details?: { text?: string } }[] };
 }
 
+let adminHeader = '';
+
 /** A request whose path is sent byte for byte (supertest and WHATWG URL would normalise it). */
 function rawRequest(
   url: string,
@@ -55,7 +58,8 @@ function rawRequest(
 ): Promise<RawResponse> {
   const { hostname, port } = new URL(url);
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: hostname, port: Number(port), path, method: opts.method ?? 'GET', headers: opts.headers }, (res) => {
+    const headers = { Authorization: adminHeader, ...opts.headers };
+    const req = http.request({ host: hostname, port: Number(port), path, method: opts.method ?? 'GET', headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
@@ -123,6 +127,7 @@ describe('bad input answers an OperationOutcome with the right status, and store
   let s: TestServer;
   beforeAll(async () => {
     s = await startTestServer();
+    adminHeader = await adminAuth();
   });
   afterAll(async () => {
     await s.close();
@@ -136,9 +141,9 @@ describe('bad input answers an OperationOutcome with the right status, and store
     ...extra,
   });
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    request(s.url).post(path).set({ 'Content-Type': FHIR, ...headers }).send(typeof body === 'string' ? body : JSON.stringify(body));
+    s.api.post(path).set({ 'Content-Type': FHIR, ...headers }).send(typeof body === 'string' ? body : JSON.stringify(body));
   const put = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    request(s.url).put(path).set({ 'Content-Type': FHIR, ...headers }).send(typeof body === 'string' ? body : JSON.stringify(body));
+    s.api.put(path).set({ 'Content-Type': FHIR, ...headers }).send(typeof body === 'string' ? body : JSON.stringify(body));
 
   const countRows = async (type: string): Promise<{ resource: number; versions: number }> => {
     const r = await s.sql.query('SELECT count(*)::int AS n FROM resource WHERE resource_type = $1', [type]);
@@ -184,7 +189,7 @@ describe('bad input answers an OperationOutcome with the right status, and store
       ['text/plain', JSON.stringify({ resourceType: 'Patient', gender: 'female' })],
     ])('POST with Content-Type %s is 415 and nothing is stored', async (contentType, payload) => {
       const before = await countRows('Patient');
-      const res = await request(s.url).post('/fhir/Patient').set('Content-Type', contentType).send(payload);
+      const res = await s.api.post('/fhir/Patient').set('Content-Type', contentType).send(payload);
       expectOutcome(res, 415, 'not-supported');
       expect(await countRows('Patient')).toEqual(before);
     });
@@ -196,14 +201,14 @@ describe('bad input answers an OperationOutcome with the right status, and store
         const before = await countRows('Patient');
         const big = patient(family, { text: { status: 'generated', div: `<div xmlns="http://www.w3.org/1999/xhtml">${'x'.repeat(4096)}</div>` } });
         expect(JSON.stringify(big).length).toBeGreaterThan(4096);
-        const res = await request(small.url).post('/fhir/Patient').set('Content-Type', FHIR).send(JSON.stringify(big));
+        const res = await small.api.post('/fhir/Patient').set('Content-Type', FHIR).send(JSON.stringify(big));
         expectOutcome(res, 413, 'too-costly');
         expect(res.text).not.toContain(family);
         expect(await countRows('Patient')).toEqual(before);
         expect(await rowsMentioning(family)).toBe(0);
 
         // The limit is the limit: a body under it is accepted by the same server.
-        const ok = await request(small.url).post('/fhir/Patient').set('Content-Type', FHIR).send(JSON.stringify(patient(family)));
+        const ok = await small.api.post('/fhir/Patient').set('Content-Type', FHIR).send(JSON.stringify(patient(family)));
         expect(ok.status).toBe(201);
       } finally {
         await small.close();
@@ -214,17 +219,17 @@ describe('bad input answers an OperationOutcome with the right status, and store
   describe('content negotiation', () => {
     it('Accept: application/fhir+xml is 406', async () => {
       const id = await createPatient(unique('Accept'));
-      const res = await request(s.url).get(`/fhir/Patient/${id}`).set('Accept', 'application/fhir+xml');
+      const res = await s.api.get(`/fhir/Patient/${id}`).set('Accept', 'application/fhir+xml');
       expectOutcome(res, 406, 'not-supported');
-      const meta = await request(s.url).get('/fhir/metadata').set('Accept', 'application/xml');
+      const meta = await s.api.get('/fhir/metadata').set('Accept', 'application/xml');
       expectOutcome(meta, 406, 'not-supported');
     });
 
     it('_format=xml is 406, _format=json is served', async () => {
       const id = await createPatient(unique('Format'));
-      expectOutcome(await request(s.url).get(`/fhir/Patient/${id}?_format=xml`), 406, 'not-supported');
-      expectOutcome(await request(s.url).get(`/fhir/Patient?_format=xml`), 406, 'not-supported');
-      const ok = await request(s.url).get(`/fhir/Patient/${id}?_format=json`);
+      expectOutcome(await s.api.get(`/fhir/Patient/${id}?_format=xml`), 406, 'not-supported');
+      expectOutcome(await s.api.get(`/fhir/Patient?_format=xml`), 406, 'not-supported');
+      const ok = await s.api.get(`/fhir/Patient/${id}?_format=json`);
       expect(ok.status).toBe(200);
       expect(JSON.parse(ok.text).id).toBe(id);
     });
@@ -258,7 +263,7 @@ describe('bad input answers an OperationOutcome with the right status, and store
     });
 
     it('an unknown resource type is 404', async () => {
-      expectOutcome(await request(s.url).get('/fhir/Foo/1'), 404, 'not-found');
+      expectOutcome(await s.api.get('/fhir/Foo/1'), 404, 'not-found');
       const before = await countRows('Foo');
       expectOutcome(await post('/fhir/Foo', { resourceType: 'Foo' }), 404, 'not-found');
       expect(await countRows('Foo')).toEqual(before);
@@ -295,8 +300,8 @@ describe('bad input answers an OperationOutcome with the right status, and store
     });
 
     it('a path outside /fhir is 404', async () => {
-      expectOutcome(await request(s.url).get('/nope'), 404, 'not-found');
-      expectOutcome(await request(s.url).post('/nope').set('Content-Type', FHIR).send('{}'), 404, 'not-found');
+      expectOutcome(await s.api.get('/nope'), 404, 'not-found');
+      expectOutcome(await s.api.post('/nope').set('Content-Type', FHIR).send('{}'), 404, 'not-found');
     });
   });
 
@@ -390,7 +395,7 @@ describe('bad input answers an OperationOutcome with the right status, and store
     it('PATCH with Content-Type application/fhir+json is 415 and changes nothing', async () => {
       const id = await createPatient(unique('Patch'));
       const before = await versionOf(id);
-      const res = await request(s.url)
+      const res = await s.api
         .patch(`/fhir/Patient/${id}`)
         .set('Content-Type', FHIR)
         .send(JSON.stringify([{ op: 'replace', path: '/gender', value: 'male' }]));
@@ -405,21 +410,21 @@ describe('bad input answers an OperationOutcome with the right status, and store
     ])('a malformed JSON Patch document (%s) is 400 and changes nothing', async (_what, doc) => {
       const id = await createPatient(unique('Patch'));
       const before = await versionOf(id);
-      const res = await request(s.url).patch(`/fhir/Patient/${id}`).set('Content-Type', 'application/json-patch+json').send(JSON.stringify(doc));
+      const res = await s.api.patch(`/fhir/Patient/${id}`).set('Content-Type', 'application/json-patch+json').send(JSON.stringify(doc));
       expectOutcome(res, 400, 'invalid');
       expect(await versionOf(id)).toEqual(before);
     });
 
     it('a JSON Patch that is not JSON at all is 400', async () => {
       const id = await createPatient(unique('Patch'));
-      const res = await request(s.url).patch(`/fhir/Patient/${id}`).set('Content-Type', 'application/json-patch+json').send('[{"op":');
+      const res = await s.api.patch(`/fhir/Patient/${id}`).set('Content-Type', 'application/json-patch+json').send('[{"op":');
       expectOutcome(res, 400, 'invalid');
     });
 
     it('a JSON Patch whose test op fails is 422 and changes nothing', async () => {
       const id = await createPatient(unique('Patch'));
       const before = await versionOf(id);
-      const res = await request(s.url)
+      const res = await s.api
         .patch(`/fhir/Patient/${id}`)
         .set('Content-Type', 'application/json-patch+json')
         .send(JSON.stringify([{ op: 'test', path: '/gender', value: 'male' }, { op: 'replace', path: '/gender', value: 'male' }]));
@@ -433,13 +438,13 @@ describe('bad input answers an OperationOutcome with the right status, and store
   describe('X-Request-Id', () => {
     it('echoes a sane X-Request-Id on success and on error', async () => {
       const rid = `req-${randomUUID()}`;
-      const ok = await request(s.url).get('/fhir/metadata').set('X-Request-Id', rid);
+      const ok = await s.api.get('/fhir/metadata').set('X-Request-Id', rid);
       expect(ok.status).toBe(200);
       expect(ok.headers['x-request-id']).toBe(rid);
-      const notFound = await request(s.url).get('/fhir/Patient/does-not-exist').set('X-Request-Id', rid);
+      const notFound = await s.api.get('/fhir/Patient/does-not-exist').set('X-Request-Id', rid);
       expectOutcome(notFound, 404, 'not-found');
       expect(notFound.headers['x-request-id']).toBe(rid);
-      const nope = await request(s.url).get('/nope').set('X-Request-Id', rid);
+      const nope = await s.api.get('/nope').set('X-Request-Id', rid);
       expectOutcome(nope, 404);
       expect(nope.headers['x-request-id']).toBe(rid);
     });
@@ -449,7 +454,7 @@ describe('bad input answers an OperationOutcome with the right status, and store
       ['spaces', 'has some spaces'],
       ['angle brackets', '<script>alert(1)</script>'],
     ])('replaces an X-Request-Id with %s by a fresh one', async (_what, bad) => {
-      const res = await request(s.url).get('/fhir/metadata').set('X-Request-Id', bad);
+      const res = await s.api.get('/fhir/metadata').set('X-Request-Id', bad);
       expect(res.status).toBe(200);
       const got = res.headers['x-request-id'];
       expect(typeof got).toBe('string');
@@ -461,8 +466,8 @@ describe('bad input answers an OperationOutcome with the right status, and store
     });
 
     it('gives every response an X-Request-Id when the caller sent none, different per request', async () => {
-      const a = await request(s.url).get('/fhir/metadata');
-      const b = await request(s.url).get('/fhir/Patient/does-not-exist');
+      const a = await s.api.get('/fhir/metadata');
+      const b = await s.api.get('/fhir/Patient/does-not-exist');
       expect(a.headers['x-request-id']).toMatch(/^[A-Za-z0-9\-_.:]{8,128}$/);
       expect(b.headers['x-request-id']).toMatch(/^[A-Za-z0-9\-_.:]{8,128}$/);
       expect(a.headers['x-request-id']).not.toBe(b.headers['x-request-id']);
@@ -512,7 +517,7 @@ describe('bad input answers an OperationOutcome with the right status, and store
     it.each([['_id', '_id=a%00b'], ['name (string)', 'name=a%00b'], ['identifier (token)', 'identifier=a%00b'], ['general-practitioner (reference)', 'general-practitioner=Practitioner/a%00b']])(
       'a NUL character in a %s search value is 400 or an empty searchset, never 500',
       async (_what, query) => {
-        const res = await request(s.url).get(`/fhir/Patient?${query}`);
+        const res = await s.api.get(`/fhir/Patient?${query}`);
         expect([200, 400]).toContain(res.status);
         if (res.status === 400) {
           expectOutcome(res, 400, 'invalid');
@@ -540,7 +545,7 @@ describe('bad input answers an OperationOutcome with the right status, and store
     it('a spread of bad requests answers 4xx OperationOutcomes with no stack frame and no "Error:" text', async () => {
       const id = await createPatient(unique('Stack'));
       const put = (path: string, ifMatch: string) =>
-        request(s.url).put(path).set('Content-Type', FHIR).set('If-Match', ifMatch).send(JSON.stringify({ ...patient('X'), id }));
+        s.api.put(path).set('Content-Type', FHIR).set('If-Match', ifMatch).send(JSON.stringify({ ...patient('X'), id }));
       const requests: [string, () => Promise<{ status: number; text: string }>][] = [
         ['POST truncated JSON', () => post('/fhir/Patient', '{')],
         ['POST null', () => post('/fhir/Patient', 'null')],
@@ -550,16 +555,16 @@ describe('bad input answers an OperationOutcome with the right status, and store
         ['POST transaction with entry a string', () => post('/fhir', { resourceType: 'Bundle', type: 'transaction', entry: 'x' })],
         ['POST searchset Bundle to the base', () => post('/fhir', { resourceType: 'Bundle', type: 'searchset' })],
         ['POST a string with a NUL character', () => post('/fhir/Patient', '{"resourceType":"Patient","name":[{"family":"a\\u0000b"}]}')],
-        ['GET vread abc', () => request(s.url).get(`/fhir/Patient/${id}/_history/abc`)],
-        ['GET vread 99999999999999', () => request(s.url).get(`/fhir/Patient/${id}/_history/99999999999999`)],
-        ['GET search _count=abc', () => request(s.url).get('/fhir/Patient?_count=abc')],
-        ['GET history _since=yesterday', () => request(s.url).get('/fhir/Patient/_history?_since=yesterday')],
+        ['GET vread abc', () => s.api.get(`/fhir/Patient/${id}/_history/abc`)],
+        ['GET vread 99999999999999', () => s.api.get(`/fhir/Patient/${id}/_history/99999999999999`)],
+        ['GET search _count=abc', () => s.api.get('/fhir/Patient?_count=abc')],
+        ['GET history _since=yesterday', () => s.api.get('/fhir/Patient/_history?_since=yesterday')],
         ['PUT If-Match garbage', () => put(`/fhir/Patient/${id}`, 'garbage')],
         ['PUT If-Match W/"999"', () => put(`/fhir/Patient/${id}`, 'W/"999"')],
-        ['DELETE on a type', () => request(s.url).delete('/fhir/Patient')],
-        ['PATCH move from a missing path', () => request(s.url).patch(`/fhir/Patient/${id}`).set('Content-Type', 'application/json-patch+json').send('[{"op":"move","from":"/nope","path":"/gender"}]')],
-        ['POST unknown operation', () => request(s.url).post('/fhir/Patient/$nope').set('Content-Type', FHIR).send('{}')],
-        ['GET too many path segments', () => request(s.url).get('/fhir/Patient/x/y/z/w/v')],
+        ['DELETE on a type', () => s.api.delete('/fhir/Patient')],
+        ['PATCH move from a missing path', () => s.api.patch(`/fhir/Patient/${id}`).set('Content-Type', 'application/json-patch+json').send('[{"op":"move","from":"/nope","path":"/gender"}]')],
+        ['POST unknown operation', () => s.api.post('/fhir/Patient/$nope').set('Content-Type', FHIR).send('{}')],
+        ['GET too many path segments', () => s.api.get('/fhir/Patient/x/y/z/w/v')],
       ];
       const wrong: string[] = [];
       for (const [what, send] of requests) {

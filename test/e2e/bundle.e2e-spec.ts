@@ -12,7 +12,7 @@ describe('batch and transaction Bundles', () => {
     await s.close();
   });
   const postBundle = (bundle: unknown) =>
-    request(s.url).post('/fhir').set('Content-Type', 'application/fhir+json').send(JSON.stringify(bundle));
+    s.api.post('/fhir').set('Content-Type', 'application/fhir+json').send(JSON.stringify(bundle));
 
   it('a transaction writes every entry, rewrites urn:uuid references and answers in entry order', async () => {
     const tag = `tx${Date.now()}`;
@@ -50,7 +50,7 @@ describe('batch and transaction Bundles', () => {
     const pat = body.entry[1].resource;
     expect(obs.subject.reference).toBe(`Patient/${pat.id}`);
     expect(body.entry[1].response.location).toBe(`Patient/${pat.id}/_history/1`);
-    const stored = json(await request(s.url).get(`/fhir/Observation/${obs.id}`));
+    const stored = json(await s.api.get(`/fhir/Observation/${obs.id}`));
     expect(stored.subject.reference).toBe(`Patient/${pat.id}`);
     // One clock for the whole transaction.
     expect(obs.meta.lastUpdated).toBe(pat.meta.lastUpdated);
@@ -83,7 +83,7 @@ describe('batch and transaction Bundles', () => {
   it('a transaction that updates a stale version is refused whole (412)', async () => {
     const tag = `txver${Date.now()}`;
     const id = `${tag}-p`;
-    await request(s.url).put(`/fhir/Patient/${id}`).set('Content-Type', 'application/fhir+json').send(JSON.stringify({ resourceType: 'Patient', id }));
+    await s.api.put(`/fhir/Patient/${id}`).set('Content-Type', 'application/fhir+json').send(JSON.stringify({ resourceType: 'Patient', id }));
     const res = await postBundle({
       resourceType: 'Bundle',
       type: 'transaction',
@@ -100,7 +100,7 @@ describe('batch and transaction Bundles', () => {
   it('conditional create inside a transaction matches the existing resource and references point at it', async () => {
     const value = `m${Date.now()}`;
     const system = 'http://example.org/mrn';
-    const first = await request(s.url)
+    const first = await s.api
       .post('/fhir/Patient')
       .set('Content-Type', 'application/fhir+json')
       .send(JSON.stringify({ resourceType: 'Patient', identifier: [{ system, value }] }));
@@ -140,7 +140,7 @@ describe('batch and transaction Bundles', () => {
 
   it('a batch answers each entry on its own, failures as OperationOutcomes', async () => {
     const created = json(
-      await request(s.url).post('/fhir/Patient').set('Content-Type', 'application/fhir+json').send(JSON.stringify({ resourceType: 'Patient' })),
+      await s.api.post('/fhir/Patient').set('Content-Type', 'application/fhir+json').send(JSON.stringify({ resourceType: 'Patient' })),
     );
     const res = await postBundle({
       resourceType: 'Bundle',
@@ -159,7 +159,7 @@ describe('batch and transaction Bundles', () => {
     expect(body.entry.map((e: { response: { status: string } }) => e.response.status)).toEqual(['201', '422', '200', '404', '200']);
     expect(body.entry[1].response.outcome.resourceType).toBe('OperationOutcome');
     expect(body.entry[2].resource.id).toBe(created.id);
-    expect((await request(s.url).get(`/fhir/Patient/${created.id}`)).status).toBe(410);
+    expect((await s.api.get(`/fhir/Patient/${created.id}`)).status).toBe(410);
   });
 
   it('refuses a Bundle that is neither batch nor transaction', async () => {

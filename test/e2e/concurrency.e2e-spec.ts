@@ -34,8 +34,8 @@ describe('concurrent writes to one resource', () => {
     birthDate: '1975-05-06',
   });
   const put = (id: string, body: unknown, headers: Record<string, string> = {}) =>
-    request(s.url).put(`/fhir/Patient/${id}`).set({ 'Content-Type': FHIR, ...headers }).send(JSON.stringify(body));
-  const del = (id: string) => request(s.url).delete(`/fhir/Patient/${id}`);
+    s.api.put(`/fhir/Patient/${id}`).set({ 'Content-Type': FHIR, ...headers }).send(JSON.stringify(body));
+  const del = (id: string) => s.api.delete(`/fhir/Patient/${id}`);
 
   const current = async (id: string) =>
     (await s.sql.query('SELECT rid::text AS rid, version_id, deleted, content FROM resource WHERE resource_type = $1 AND id = $2', ['Patient', id])).rows;
@@ -82,7 +82,7 @@ describe('concurrent writes to one resource', () => {
     expect(rows[0].deleted).toBe(false);
     expect(sent(rows[0].content)).toEqual(patient(id, winnerBody.name[0].given[0]));
 
-    const history = await request(s.url).get(`/fhir/Patient/${id}/_history`);
+    const history = await s.api.get(`/fhir/Patient/${id}/_history`);
     expect(history.status).toBe(200);
     const bundle = JSON.parse(history.text);
     expect(bundle.type).toBe('history');
@@ -111,7 +111,7 @@ describe('concurrent writes to one resource', () => {
     expect(bodies).toContainEqual(sent(rows[0].content));
     expect(rows[0].content).toBe(all[all.length - 1].content);
 
-    const read = await request(s.url).get(`/fhir/Patient/${id}`);
+    const read = await s.api.get(`/fhir/Patient/${id}`);
     expect(read.status).toBe(200);
     expect(read.headers.etag).toBe('W/"11"');
     expect(read.text).toBe(rows[0].content);
@@ -190,7 +190,7 @@ describe('concurrent writes to one resource', () => {
         // a deleted version is never followed by another delete (deleting a deleted resource writes nothing)
         for (let i = 1; i < n; i++) expect(all[i].deleted && all[i - 1].deleted).toBe(false);
 
-        const read = await request(s.url).get(`/fhir/Patient/${id}`);
+        const read = await s.api.get(`/fhir/Patient/${id}`);
         expect(read.status).toBe(newest.deleted ? 410 : 200);
         expect(read.headers.etag).toBe(`W/"${newest.version_id}"`);
       }),

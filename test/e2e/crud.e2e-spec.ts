@@ -21,9 +21,9 @@ describe('FHIR record store: the interactions of FHIR R4 http.html', () => {
     ...extra,
   });
   const post = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    request(s.url).post(path).set({ 'Content-Type': FHIR, ...headers }).send(JSON.stringify(body));
+    s.api.post(path).set({ 'Content-Type': FHIR, ...headers }).send(JSON.stringify(body));
   const put = (path: string, body: unknown, headers: Record<string, string> = {}) =>
-    request(s.url).put(path).set({ 'Content-Type': FHIR, ...headers }).send(JSON.stringify(body));
+    s.api.put(path).set({ 'Content-Type': FHIR, ...headers }).send(JSON.stringify(body));
 
   it('creates a Patient with server id, meta, Location, ETag and Last-Modified', async () => {
     const res = await post('/fhir/Patient', patient('Иванов', { id: 'client-chosen', meta: { versionId: '99' } }));
@@ -37,7 +37,7 @@ describe('FHIR record store: the interactions of FHIR R4 http.html', () => {
     expect(new Date(res.headers['last-modified']).getTime()).toBe(Math.floor(new Date(body.meta.lastUpdated).getTime() / 1000) * 1000);
     expect(body.name).toEqual([{ family: 'Иванов', given: ['Иван', 'Петрович'] }]);
 
-    const read = await request(s.url).get(`/fhir/Patient/${body.id}`);
+    const read = await s.api.get(`/fhir/Patient/${body.id}`);
     expect(read.status).toBe(200);
     expect(json(read)).toEqual(body);
     expect(read.headers.etag).toBe('W/"1"');
@@ -54,12 +54,12 @@ describe('FHIR record store: the interactions of FHIR R4 http.html', () => {
     const stale = await put(`/fhir/Patient/${created.id}`, { ...patient('Сидорова'), id: created.id }, { 'If-Match': 'W/"1"' });
     expect(stale.status).toBe(412);
     expect(json(stale).resourceType).toBe('OperationOutcome');
-    const v1 = await request(s.url).get(`/fhir/Patient/${created.id}/_history/1`);
+    const v1 = await s.api.get(`/fhir/Patient/${created.id}/_history/1`);
     expect(v1.status).toBe(200);
     expect(json(v1).name[0].family).toBe('Петров');
-    const current = await request(s.url).get(`/fhir/Patient/${created.id}`);
+    const current = await s.api.get(`/fhir/Patient/${created.id}`);
     expect(json(current).name[0].family).toBe('Петрова');
-    const missing = await request(s.url).get(`/fhir/Patient/${created.id}/_history/7`);
+    const missing = await s.api.get(`/fhir/Patient/${created.id}/_history/7`);
     expect(missing.status).toBe(404);
   });
 
@@ -85,41 +85,41 @@ describe('FHIR record store: the interactions of FHIR R4 http.html', () => {
 
   it('deletes softly: 410 on read, a delete version in history, vread of old versions still works', async () => {
     const created = json(await post('/fhir/Patient', patient('Удалов')));
-    const del = await request(s.url).delete(`/fhir/Patient/${created.id}`);
+    const del = await s.api.delete(`/fhir/Patient/${created.id}`);
     expect(del.status).toBe(200);
     expect(del.headers.etag).toBe('W/"2"');
-    const gone = await request(s.url).get(`/fhir/Patient/${created.id}`);
+    const gone = await s.api.get(`/fhir/Patient/${created.id}`);
     expect(gone.status).toBe(410);
     expect(json(gone).issue[0].code).toBe('deleted');
-    const again = await request(s.url).delete(`/fhir/Patient/${created.id}`);
+    const again = await s.api.delete(`/fhir/Patient/${created.id}`);
     expect(again.status).toBe(200);
-    const history = json(await request(s.url).get(`/fhir/Patient/${created.id}/_history`));
+    const history = json(await s.api.get(`/fhir/Patient/${created.id}/_history`));
     expect(history.type).toBe('history');
     expect(history.entry.map((e: { request: { method: string } }) => e.request.method)).toEqual(['DELETE', 'POST']);
     expect(history.entry[0].resource).toBeUndefined();
-    expect((await request(s.url).get(`/fhir/Patient/${created.id}/_history/1`)).status).toBe(200);
-    expect((await request(s.url).get(`/fhir/Patient/${created.id}/_history/2`)).status).toBe(410);
+    expect((await s.api.get(`/fhir/Patient/${created.id}/_history/1`)).status).toBe(200);
+    expect((await s.api.get(`/fhir/Patient/${created.id}/_history/2`)).status).toBe(410);
     const idx = await s.sql.query(
       `SELECT count(*)::int AS n FROM sp_string WHERE rid = (SELECT rid FROM resource WHERE resource_type = 'Patient' AND id = $1)`,
       [created.id],
     );
     expect(idx.rows[0].n).toBe(0);
-    const unknown = await request(s.url).delete('/fhir/Patient/never-was-here');
+    const unknown = await s.api.delete('/fhir/Patient/never-was-here');
     expect(unknown.status).toBe(404);
   });
 
   it('resurrects a deleted resource by update', async () => {
     const created = json(await post('/fhir/Patient', patient('Воскресенский')));
-    await request(s.url).delete(`/fhir/Patient/${created.id}`);
+    await s.api.delete(`/fhir/Patient/${created.id}`);
     const back = await put(`/fhir/Patient/${created.id}`, { ...patient('Воскресенский'), id: created.id });
     expect(back.status).toBe(200);
     expect(json(back).meta.versionId).toBe('3');
-    expect((await request(s.url).get(`/fhir/Patient/${created.id}`)).status).toBe(200);
+    expect((await s.api.get(`/fhir/Patient/${created.id}`)).status).toBe(200);
   });
 
   it('patches with JSON Patch and validates the result', async () => {
     const created = json(await post('/fhir/Patient', patient('Патчев')));
-    const ok = await request(s.url)
+    const ok = await s.api
       .patch(`/fhir/Patient/${created.id}`)
       .set('Content-Type', 'application/json-patch+json')
       .set('If-Match', 'W/"1"')
@@ -128,13 +128,13 @@ describe('FHIR record store: the interactions of FHIR R4 http.html', () => {
     expect(json(ok).gender).toBe('female');
     expect(json(ok).active).toBe(true);
     expect(json(ok).meta.versionId).toBe('2');
-    const invalid = await request(s.url)
+    const invalid = await s.api
       .patch(`/fhir/Patient/${created.id}`)
       .set('Content-Type', 'application/json-patch+json')
       .send(JSON.stringify([{ op: 'replace', path: '/gender', value: 'robot' }]));
     expect(invalid.status).toBe(422);
     expect(json(invalid).issue[0].expression).toEqual(['Patient.gender']);
-    expect(json(await request(s.url).get(`/fhir/Patient/${created.id}`)).gender).toBe('female');
+    expect(json(await s.api.get(`/fhir/Patient/${created.id}`)).gender).toBe('female');
   });
 
   it('conditional create: If-None-Exist returns the existing resource instead of a duplicate', async () => {
@@ -174,7 +174,7 @@ describe('FHIR record store: the interactions of FHIR R4 http.html', () => {
     let url: string | undefined = `/fhir/Practitioner/_history?_count=2`;
     let pages = 0;
     while (url && pages < 100) {
-      const page = json(await request(s.url).get(url));
+      const page = json(await s.api.get(url));
       expect(page.type).toBe('history');
       expect(page.entry?.length ?? 0).toBeLessThanOrEqual(2);
       for (const e of page.entry ?? []) seen.push(`${e.resource?.id}/${e.response.etag}`);
@@ -184,7 +184,7 @@ describe('FHIR record store: the interactions of FHIR R4 http.html', () => {
     }
     for (const id of ids) expect(seen.filter((x) => x === `${id}/W/"1"`)).toHaveLength(1);
     expect(new Set(seen).size).toBe(seen.length);
-    const system = json(await request(s.url).get('/fhir/_history?_count=3'));
+    const system = json(await s.api.get('/fhir/_history?_count=3'));
     expect(system.entry).toHaveLength(3);
   });
 

@@ -45,7 +45,7 @@ describe('first start on an empty database', () => {
     expect(await seedDemoCityIfEmpty(s.app.db.database, router, s.base, quiet)).toBe(false);
     expect((await own.query(`SELECT count(*)::int AS n FROM resource`)).rows[0].n).toBe(expected);
     await own.end();
-    const patient = await request(s.url).get('/fhir/Patient/pat-1');
+    const patient = await s.api.get('/fhir/Patient/pat-1');
     expect(patient.status).toBe(200);
     expect(JSON.parse(patient.text).managingOrganization.reference).toMatch(/^Organization\//);
   });

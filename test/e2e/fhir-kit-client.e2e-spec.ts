@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { startTestServer, TestServer } from '../support/test-app';
+import { adminAuth } from '../support/tokens';
 
 /**
  * fhir-kit-client 2 as a real, unmodified FHIR client against the server: what a clinic's
@@ -30,7 +31,7 @@ describe('fhir-kit-client against the server', () => {
   beforeAll(async () => {
     s = await startTestServer();
     kit = await import('fhir-kit-client');
-    client = new kit.Client({ baseUrl: s.base });
+    client = new kit.Client({ baseUrl: s.base, customHeaders: { Authorization: await adminAuth() } });
   });
   afterAll(async () => {
     await s.close();

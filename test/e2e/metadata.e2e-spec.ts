@@ -13,7 +13,7 @@ describe('CapabilityStatement, $validate, health', () => {
   });
 
   it('GET /fhir/metadata is generated from the registered types, parameters and operations', async () => {
-    const res = await request(s.url).get('/fhir/metadata');
+    const res = await s.api.get('/fhir/metadata');
     expect(res.status).toBe(200);
     const cs = json(res);
     expect(cs.resourceType).toBe('CapabilityStatement');
@@ -39,7 +39,7 @@ describe('CapabilityStatement, $validate, health', () => {
   });
 
   it('conformance types are read-only: create answers 405', async () => {
-    const res = await request(s.url)
+    const res = await s.api
       .post('/fhir/ValueSet')
       .set('Content-Type', 'application/fhir+json')
       .send(JSON.stringify({ resourceType: 'ValueSet', status: 'draft' }));
@@ -48,14 +48,14 @@ describe('CapabilityStatement, $validate, health', () => {
   });
 
   it('$validate answers 200 with the issues, and stores nothing', async () => {
-    const bad = await request(s.url)
+    const bad = await s.api
       .post('/fhir/Patient/$validate')
       .set('Content-Type', 'application/fhir+json')
       .send(JSON.stringify({ resourceType: 'Patient', gender: 'robot', name: [{ family: 'Валидов' }] }));
     expect(bad.status).toBe(200);
     const oo = json(bad);
     expect(oo.issue.some((i: { severity: string; expression?: string[] }) => i.severity === 'error' && i.expression?.[0] === 'Patient.gender')).toBe(true);
-    const good = await request(s.url)
+    const good = await s.api
       .post('/fhir/Patient/$validate')
       .set('Content-Type', 'application/fhir+json')
       .send(JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'resource', resource: { resourceType: 'Patient', gender: 'female' } }] }));
@@ -67,17 +67,17 @@ describe('CapabilityStatement, $validate, health', () => {
 
   it('HEAD answers the headers of GET without a body', async () => {
     const created = json(
-      await request(s.url).post('/fhir/Patient').set('Content-Type', 'application/fhir+json').send(JSON.stringify({ resourceType: 'Patient' })),
+      await s.api.post('/fhir/Patient').set('Content-Type', 'application/fhir+json').send(JSON.stringify({ resourceType: 'Patient' })),
     );
-    const res = await request(s.url).head(`/fhir/Patient/${created.id}`);
+    const res = await s.api.head(`/fhir/Patient/${created.id}`);
     expect(res.status).toBe(200);
     expect(res.headers.etag).toBe('W/"1"');
     expect(res.text ?? '').toBe('');
   });
 
   it('/healthz and /readyz answer without a token', async () => {
-    expect((await request(s.url).get('/healthz')).status).toBe(200);
-    const ready = await request(s.url).get('/readyz');
+    expect((await s.api.get('/healthz')).status).toBe(200);
+    const ready = await s.api.get('/readyz');
     expect(ready.status).toBe(200);
     expect(ready.body).toEqual({ status: 'ready' });
   });

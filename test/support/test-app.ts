@@ -3,6 +3,8 @@ import { Pool } from 'pg';
 import { App, createApp } from '../../src/app';
 import { loadConfig } from '../../src/config/config';
 import { createLogger } from '../../src/observability/logger';
+import supertest from 'supertest';
+import { adminAuth, testKeys } from './tokens';
 
 export interface TestServer {
   app: App;
@@ -12,6 +14,10 @@ export interface TestServer {
   base: string;
   /** A separate pool for assertions made behind the application's back. */
   sql: Pool;
+  /** supertest with an admin token on every request. */
+  api: supertest.Agent;
+  /** supertest with the given `Authorization` value on every request. */
+  as(authorization: string): supertest.Agent;
   close(): Promise<void>;
 }
 
@@ -19,7 +25,9 @@ export interface TestServer {
 export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
   const databaseUrl = process.env.KT_TEST_DATABASE_URL;
   if (!databaseUrl) throw new Error('KT_TEST_DATABASE_URL is not set: run through jest (global-setup)');
+  const { publicKeyFile } = await testKeys();
   const config = loadConfig({
+    AUTH_PUBLIC_KEY_FILE: publicKeyFile,
     DATABASE_URL: databaseUrl,
     MIGRATIONS_RUN: 'false',
     SEED_DEMO: 'false',
@@ -33,8 +41,12 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const { port } = app.app.getHttpServer().address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
   const sql = new Pool({ connectionString: databaseUrl, max: 2 });
+  const admin = await adminAuth();
+  const as = (authorization: string) => supertest.agent(url).set('Authorization', authorization);
   return {
     app,
+    api: as(admin),
+    as,
     url,
     base: `${url}/fhir`,
     sql,

@@ -52,6 +52,7 @@ export class FhirHooks {
   private readonly writeHooks: WriteHook[] = [];
   private readonly readHooks: ReadHook[] = [];
   private readonly refusedHooks: RefusedHook[] = [];
+  private readonly beforeWriteHooks: WriteHook[] = [];
 
   onWrite(hook: WriteHook): void {
     this.writeHooks.push(hook);
@@ -59,6 +60,15 @@ export class FhirHooks {
 
   onRead(hook: ReadHook): void {
     this.readHooks.push(hook);
+  }
+
+  /** Runs in the write's transaction before anything is written (access checks). */
+  onBeforeWrite(hook: WriteHook): void {
+    this.beforeWriteHooks.push(hook);
+  }
+
+  async beforeWrite(tx: Queryable, event: WriteEvent): Promise<void> {
+    for (const h of this.beforeWriteHooks) await h(tx, event);
   }
 
   onRefused(hook: RefusedHook): void {

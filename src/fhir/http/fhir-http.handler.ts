@@ -8,7 +8,7 @@ import { assertAcceptable, assertBodyType, isJsonType, mediaType } from './conte
 import { buildContext } from './request-context';
 
 /** Establishes ctx.principal / ctx.accessScope, or throws 401/403. */
-export type RequestGate = (ctx: FhirRequestContext, req: FastifyRequest, fhirReq: FhirRequest) => Promise<void>;
+export type RequestGate = (ctx: FhirRequestContext, req: FastifyRequest) => Promise<void>;
 
 export const FHIR_JSON = 'application/fhir+json; charset=utf-8';
 
@@ -21,17 +21,22 @@ export class FhirHttpHandler {
     private readonly router: FhirRouter,
     private readonly hooks: FhirHooks,
     private readonly publicBaseUrl: string | undefined,
-    /** Authentication and coarse authorisation, before routing (set by the access layer). */
-    private readonly gate?: RequestGate,
   ) {}
+
+  /** Authentication, before anything else is looked at (set by the access layer). */
+  private gate?: RequestGate;
+
+  setGate(gate: RequestGate): void {
+    this.gate = gate;
+  }
 
   async handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const ctx = buildContext(req, this.publicBaseUrl);
     let path: string[] = [];
     try {
+      await this.gate?.(ctx, req);
       const fhirReq = parseRequest(req);
       path = fhirReq.path;
-      await this.gate?.(ctx, req, fhirReq);
       const res = await this.router.dispatch(ctx, fhirReq);
       send(reply, res, req.method === 'HEAD');
     } catch (e) {

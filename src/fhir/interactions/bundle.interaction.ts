@@ -29,6 +29,7 @@ export class BundleInteraction {
     private readonly writer: ResourceWriter,
     private readonly matcher: ResourceMatcher,
     private readonly dispatch: () => Dispatch,
+    private readonly authorize: () => (ctx: FhirRequestContext, req: FhirRequest) => void = () => () => undefined,
   ) {}
 
   async process(ctx: FhirRequestContext, bundle: FhirJson): Promise<FhirResponse> {
@@ -64,6 +65,8 @@ export class BundleInteraction {
       const results = new Map<number, RawEntry>();
       const ids = new Map<number, string>();
 
+      // Every entry passes the role table, as if it were its own request.
+      for (const e of entries) await inEntry(e, async () => this.authorize()(ctx, entryRequest(e)));
       // Identities first, so every urn:uuid can be rewritten before anything is validated.
       for (const e of entries) {
         await inEntry(e, async () => {
@@ -71,7 +74,7 @@ export class BundleInteraction {
             assertWritableType(e.type);
             requireResource(e);
             if (e.ifNoneExist) {
-              const found = await this.matchOne(tx, e.type, e.ifNoneExist);
+              const found = await this.matchOne(tx, e.type, e.ifNoneExist, ctx);
               if (found) {
                 results.set(e.index, existingEntry(ctx, found));
                 if (e.fullUrl) refs.set(e.fullUrl, `${e.type}/${found.id}`);
@@ -83,7 +86,7 @@ export class BundleInteraction {
             if (e.fullUrl) refs.set(e.fullUrl, `${e.type}/${id}`);
           } else if (e.method === 'PUT' && e.query !== undefined && e.id === undefined) {
             requireResource(e);
-            const found = await this.matchOne(tx, e.type, e.query);
+            const found = await this.matchOne(tx, e.type, e.query, ctx);
             const id = found?.id ?? (typeof e.resource!.id === 'string' ? e.resource!.id : randomUUID());
             ids.set(e.index, id);
             if (e.fullUrl) refs.set(e.fullUrl, `${e.type}/${id}`);
@@ -94,7 +97,7 @@ export class BundleInteraction {
       }
       for (const cond of collectConditionalReferences(entries.map((e) => e.resource))) {
         const [type, query] = [cond.slice(0, cond.indexOf('?')), cond.slice(cond.indexOf('?') + 1)];
-        const found = await this.matcher.match(tx, type, query, 2);
+        const found = await this.matcher.match(tx, type, query, 2, ctx.accessScope);
         if (found.length !== 1) {
           throw new FhirError(found.length ? 412 : 400, {
             resourceType: 'OperationOutcome',
@@ -177,9 +180,9 @@ export class BundleInteraction {
     return { resource: r.content, response: { status: '200', etag: `W/"${r.versionId}"`, lastModified: r.lastUpdated.toISOString() } };
   }
 
-  private async matchOne(tx: Queryable, type: string, query: string): Promise<StoredResource | undefined> {
+  private async matchOne(tx: Queryable, type: string, query: string, ctx: FhirRequestContext): Promise<StoredResource | undefined> {
     const q = query.includes('?') ? query.slice(query.indexOf('?') + 1) : query;
-    const found = await this.matcher.match(tx, type, q, 2);
+    const found = await this.matcher.match(tx, type, q, 2, ctx.accessScope);
     if (found.length > 1) {
       throw new FhirError(412, {
         resourceType: 'OperationOutcome',

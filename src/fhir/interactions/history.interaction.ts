@@ -25,7 +25,7 @@ export class HistoryInteraction {
     if (type) assertType(type);
     if (id !== undefined) assertId(id);
     const count = parseCount(params.get('_count'));
-    const query: HistoryQuery = { resourceType: type, id, count };
+    const query: HistoryQuery = { resourceType: type, id, count, scope: ctx.accessScope };
     const since = params.get('_since');
     if (since) query.since = parseInstant(since, '_since');
     const at = params.get('_at');

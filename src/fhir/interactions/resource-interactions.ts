@@ -31,7 +31,7 @@ export class ResourceInteractions {
     assertType(type);
     assertId(id);
     const r = await this.store.read(type, id);
-    if (!r) throw notFound(`${type}/${id} is not known`);
+    if (!r || !(await visible(ctx, r))) throw notFound(`${type}/${id} is not known`);
     if (r.deleted) throw deletedError(r);
     await this.hooks.read({ ctx, interaction: 'read', resourceType: type, references: [`${type}/${id}`], rids: [r.rid] });
     return readResponse(r);
@@ -42,7 +42,7 @@ export class ResourceInteractions {
     assertId(id);
     if (!/^\d{1,9}$/.test(vid)) throw badRequest('The version id must be a positive integer');
     const r = await this.store.vread(type, id, Number(vid));
-    if (!r) throw notFound(`Version ${vid} of ${type}/${id} is not known`);
+    if (!r || !(await visible(ctx, r))) throw notFound(`Version ${vid} of ${type}/${id} is not known`);
     if (r.deleted) throw deletedError(r);
     await this.hooks.read({ ctx, interaction: 'vread', resourceType: type, references: [`${type}/${id}`], rids: [r.rid] });
     return readResponse(r);
@@ -53,7 +53,7 @@ export class ResourceInteractions {
     assertBodyType(body, type);
     return this.db.transaction(async (tx) => {
       if (ifNoneExist) {
-        const found = await this.matchOne(tx, type, ifNoneExist, 'If-None-Exist');
+        const found = await this.matchOne(tx, type, ifNoneExist, 'If-None-Exist', ctx);
         if (found) {
           // FHIR R4 http.html#ccreate: one match -> 200 with the existing resource, nothing written.
           return { ...writeResponse(ctx, 200, found, true) };
@@ -86,7 +86,7 @@ export class ResourceInteractions {
     assertBodyType(body, type);
     return this.retryOnCreateRace(() =>
       this.db.transaction(async (tx) => {
-        const found = await this.matchOne(tx, type, query, 'The conditional update');
+        const found = await this.matchOne(tx, type, query, 'The conditional update', ctx);
         if (found && body.id !== undefined && body.id !== found.id) {
           throw badRequest('The resource id in the body does not match the resource found by the condition');
         }
@@ -135,10 +135,10 @@ export class ResourceInteractions {
     });
   }
 
-  private async matchOne(tx: Queryable, type: string, query: string, what: string): Promise<StoredResource | undefined> {
+  private async matchOne(tx: Queryable, type: string, query: string, what: string, ctx: FhirRequestContext): Promise<StoredResource | undefined> {
     const q = query.startsWith('?') ? query.slice(1) : query.includes('?') ? query.slice(query.indexOf('?') + 1) : query;
     if (!q.trim()) throw badRequest(`${what} needs search criteria`);
-    const found = await this.matcher.match(tx, type, q, 2);
+    const found = await this.matcher.match(tx, type, q, 2, ctx.accessScope);
     if (found.length > 1) throw preconditionFailed(`${what} matched more than one resource`);
     return found[0];
   }
@@ -162,6 +162,11 @@ export class ResourceInteractions {
       throw e;
     }
   }
+}
+
+/** Outside the caller's reach answers 404, as if it did not exist (CONTRACT.md). */
+async function visible(ctx: FhirRequestContext, r: StoredResource): Promise<boolean> {
+  return !ctx.accessScope || ctx.accessScope.canSee(r);
 }
 
 export function assertBodyType(body: FhirJson, type: string): void {

@@ -14,5 +14,10 @@ export interface FhirOperation {
   types?: string[];
   /** GET allowed (operations that change nothing). */
   idempotent: boolean;
+  /**
+   * What the caller needs, in SMART letters, on `type` (default: the target type, or for system
+   * operations every clinical type). Checked by the access layer before the handler runs.
+   */
+  access?: { perm: 'c' | 'r' | 'u' | 'd' | 's'; type?: string };
   handle(ctx: FhirRequestContext, req: FhirRequest, target: { type?: string; id?: string }): Promise<FhirResponse>;
 }

@@ -1,3 +1,4 @@
+import type { AccessScope } from '../../access/access-scope';
 import type { Queryable } from '../../database/database';
 import { badRequest } from '../errors/fhir-error';
 import type { ResourceMatcher } from '../interactions/resource-matcher';
@@ -15,7 +16,7 @@ import type { SearchParameterRegistry } from './registry/search-parameter-regist
 export class BasicMatcher implements ResourceMatcher {
   constructor(private readonly registry: SearchParameterRegistry) {}
 
-  async match(q: Queryable, resourceType: string, query: string, limit: number): Promise<StoredResource[]> {
+  async match(q: Queryable, resourceType: string, query: string, limit: number, scope?: AccessScope): Promise<StoredResource[]> {
     const values: unknown[] = [resourceType];
     const bind = (v: unknown) => `$${values.push(v)}`;
     const where: string[] = [];
@@ -28,6 +29,8 @@ export class BasicMatcher implements ResourceMatcher {
       where.push(`(${ors.join(' OR ')})`);
     }
     if (where.length === 0) throw badRequest('A condition needs at least one search parameter');
+    const visible = scope?.predicate('r', bind);
+    if (visible) where.push(visible);
     const sql = `SELECT r.rid::text AS rid, r.resource_type, r.id, r.version_id, r.last_updated, r.deleted, r.content
                    FROM resource r
                   WHERE r.resource_type = $1 AND NOT r.deleted AND ${where.join(' AND ')}

@@ -15,6 +15,17 @@ import type { BasicMatcher } from './basic-matcher';
 export class BasicSearchHandler implements SearchHandler {
   constructor(private readonly db: Database, private readonly matcher: BasicMatcher, private readonly hooks: FhirHooks) {}
 
+  private latest(ctx: FhirRequestContext, type: string, count: number) {
+    const values: unknown[] = [type, count];
+    const visible = ctx.accessScope?.predicate('r', (v) => `$${values.push(v)}`);
+    return this.db.query(
+      `SELECT rid::text AS rid, resource_type, id, version_id, last_updated, deleted, content FROM resource r
+        WHERE resource_type = $1 AND NOT deleted ${visible ? `AND ${visible}` : ''}
+        ORDER BY last_updated DESC, rid DESC LIMIT $2`,
+      values,
+    );
+  }
+
   async search(ctx: FhirRequestContext, type: string | undefined, params: URLSearchParams): Promise<FhirResponse> {
     if (!type) throw badRequest('Search across all types is not supported yet; search one type');
     assertType(type);
@@ -22,14 +33,8 @@ export class BasicSearchHandler implements SearchHandler {
     const criteria = new URLSearchParams();
     for (const [k, v] of params) if (!k.startsWith('_') || k === '_id') criteria.append(k, v);
     const found = criteria.toString()
-      ? await this.matcher.match(this.db, type, criteria.toString(), count)
-      : (
-          await this.db.query(
-            `SELECT rid::text AS rid, resource_type, id, version_id, last_updated, deleted, content FROM resource
-              WHERE resource_type = $1 AND NOT deleted ORDER BY last_updated DESC, rid DESC LIMIT $2`,
-            [type, count],
-          )
-        ).rows.map((r) => ({ id: r.id as string, resourceType: r.resource_type as string, content: r.content as string }));
+      ? await this.matcher.match(this.db, type, criteria.toString(), count, ctx.accessScope)
+      : (await this.latest(ctx, type, count)).rows.map((r) => ({ id: r.id as string, resourceType: r.resource_type as string, content: r.content as string }));
     await this.hooks.read({
       ctx,
       interaction: 'search-type',

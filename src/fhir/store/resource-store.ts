@@ -1,3 +1,4 @@
+import type { AccessScope } from '../../access/access-scope';
 import type { Database, Queryable } from '../../database/database';
 import type { StoredResource } from './stored-resource';
 
@@ -31,6 +32,8 @@ export interface HistoryQuery {
   since?: Date;
   at?: Date;
   count: number;
+  /** What the caller may see, over the current row (aliased r). */
+  scope?: AccessScope;
   /** Keyset cursor: entries strictly older than this (lastUpdated, rid, versionId). */
   before?: { lastUpdated: Date; rid: string; versionId: number };
 }
@@ -108,6 +111,8 @@ export class ResourceStore {
       const n = values.length;
       where.push(`(v.last_updated, v.rid, v.version_id) < ($${n - 2}, $${n - 1}::bigint, $${n})`);
     }
+    const visible = query.scope?.predicate('r', (v) => `$${values.push(v)}`);
+    if (visible) where.push(`EXISTS (SELECT 1 FROM resource r WHERE r.rid = v.rid AND ${visible})`);
     values.push(query.count + 1);
     const sql = `SELECT v.rid::text AS rid, v.resource_type, v.id, v.version_id, v.last_updated, v.deleted, v.content
                    FROM resource_version v

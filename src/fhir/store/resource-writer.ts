@@ -19,6 +19,9 @@ export interface ResourceCheck {
  * them with one statement; then the write hooks (audit) run in the same transaction.
  */
 export class ResourceWriter {
+  /** Checks after R4 validation, added by capabilities (profiles: meta.profile claims). */
+  private readonly checks: ResourceCheck[] = [];
+
   constructor(
     private readonly rids: RidAllocator,
     private readonly validator: ResourceCheck,
@@ -27,6 +30,10 @@ export class ResourceWriter {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  addCheck(check: ResourceCheck): void {
+    this.checks.push(check);
+  }
+
   /** The clock of one write: a transaction's entries share it. */
   timestamp(): Date {
     return this.now();
@@ -34,7 +41,7 @@ export class ResourceWriter {
 
   async planCreate(resource: FhirJson, lastUpdated: Date, id: string = randomUUID()): Promise<PreparedChange> {
     const candidate = { ...resource, id };
-    this.validator.assertValid(candidate);
+    this.assertValid(candidate);
     const [rid] = await this.rids.take(1);
     return prepareWrite(candidate, { rid, isNew: true, id, versionId: 1, lastUpdated, method: 'POST' }, this.extract);
   }
@@ -52,7 +59,7 @@ export class ResourceWriter {
   ): Promise<PreparedChange> {
     checkIfMatch(current, opts.ifMatch);
     const candidate = { ...resource, id };
-    this.validator.assertValid(candidate);
+    this.assertValid(candidate);
     const method = opts.method ?? 'PUT';
     if (!current) {
       const [rid] = await this.rids.take(1);
@@ -70,9 +77,16 @@ export class ResourceWriter {
     return prepareDelete(current, lastUpdated);
   }
 
+  private assertValid(candidate: FhirJson): void {
+    this.validator.assertValid(candidate);
+    for (const check of this.checks) check.assertValid(candidate);
+  }
+
   async commit(tx: Queryable, ctx: FhirRequestContext, interaction: Interaction, changes: PreparedChange[]): Promise<void> {
+    const event = { ctx, interaction, changes };
+    await this.hooks.beforeWrite(tx, event);
     await writeChanges(tx, changes);
-    await this.hooks.wrote(tx, { ctx, interaction, changes });
+    await this.hooks.wrote(tx, event);
   }
 }
 

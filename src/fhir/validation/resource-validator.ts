@@ -1,5 +1,5 @@
 import { loadDataType, tryGetProfile } from '@medplum/core';
-import type { OperationOutcomeIssue, Resource, StructureDefinition } from '@medplum/fhirtypes';
+import type { CodeSystem, OperationOutcomeIssue, Resource, StructureDefinition, ValueSet } from '@medplum/fhirtypes';
 import { Injectable } from '@nestjs/common';
 import { invalidResource } from '../errors/fhir-error';
 import { PlanCompiler, type ProfileSchemas, profileSchemas } from './element-plan';
@@ -83,6 +83,15 @@ export class ResourceValidator {
     this.profiles.set(sd.url, { schemas: profileSchemas(sd.url, schema), typeKey });
     if (sd.kind === 'resource') this.profileTypes.set(sd.url, sd.type);
     this.plans.forgetProfile(sd.url);
+  }
+
+  /**
+   * Makes a ValueSet or CodeSystem of a profile package known to binding checks. Call it before
+   * addProfile for the profiles that bind to it: a required binding to a ValueSet not known here
+   * cannot be expanded and is not checked. The terminology is shared by every validator.
+   */
+  addTerminology(resource: ValueSet | CodeSystem): void {
+    this.valueSets.add(resource);
   }
 
   private validateResource(resource: Resource, profile: StructureDefinition | undefined): OperationOutcomeIssue[] {

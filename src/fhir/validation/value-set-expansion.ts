@@ -41,8 +41,11 @@ export class ValueSetExpansion {
     }
   }
 
-  /** First definition of a url wins: valuesets.json is read first and is the R4 core source. */
-  private add(resource: ValueSet | CodeSystem | undefined): void {
+  /**
+   * First definition of a url wins: valuesets.json is read first and is the R4 core source. Also
+   * how a profile package adds its own terminology, before the profiles that bind to it.
+   */
+  add(resource: ValueSet | CodeSystem | undefined): void {
     if (!resource?.url) return;
     if (resource.resourceType === 'ValueSet' && !this.valueSets.has(resource.url)) {
       this.valueSets.set(resource.url, resource);

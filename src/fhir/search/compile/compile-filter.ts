@@ -1,0 +1,103 @@
+import type { AccessScope } from '../../../access/access-scope';
+import { missingPredicate, type PredicateTarget, typeCondition } from '../predicates/predicate';
+import { strategyFor, tableFor } from '../predicates/strategies';
+import type { ChainFilter, Filter, HasFilter } from '../search-request';
+import { col, eq, type Expr, Fragment, InSubquery, Or, Raw, Row, Select, val } from '../sql/sql';
+
+/** What compiling needs besides the filters: fresh aliases, the base URL, the caller's scope. */
+export class CompileScope {
+  private n = 0;
+
+  constructor(
+    readonly baseUrl: string,
+    readonly now: Date,
+    private readonly accessScope?: AccessScope,
+  ) {}
+
+  nextAlias = (): string => `x${++this.n}`;
+
+  /**
+   * The caller's access predicate on the `resource` row `alias`, ANDed into every query over
+   * resource rows (matches, totals, includes, chain targets, `_has` sources) so nothing leaks.
+   */
+  access(alias: string): Expr[] {
+    const scope = this.accessScope;
+    if (!scope) return [];
+    return [new Fragment((bind) => scope.predicate(alias, bind) ?? 'true')];
+  }
+}
+
+/** A `resource` row being filtered: its alias and the type(s) it can have. */
+export interface RowRef {
+  alias: string;
+  types: readonly string[];
+}
+
+export function compileFilter(f: Filter, row: RowRef, scope: CompileScope): Expr {
+  if (f.kind === 'chain') return compileChain(f, row, scope);
+  if (f.kind === 'has') return compileHas(f, row, scope);
+  const target: PredicateTarget = {
+    alias: row.alias,
+    resourceTypes: row.types,
+    def: f.def,
+    nextAlias: scope.nextAlias,
+    baseUrl: scope.baseUrl,
+    now: scope.now,
+  };
+  if (f.modifier === 'missing') return missingPredicate(tableFor(f.def)!, target, f.values as boolean[]);
+  return strategyFor(f.def)!.build(f.values, f.modifier, target);
+}
+
+/** Live, visible rows of `type` matching `filter`: the inner side of chains and `_has`. */
+function matchingRows(type: string, filter: Filter, column: 'id' | 'rid', scope: CompileScope): Select {
+  const t = scope.nextAlias();
+  return new Select('resource', t)
+    .col(column)
+    .where(eq(col(t, 'resource_type'), val(type)), new Raw(`NOT ${t}.deleted`), compileFilter(filter, { alias: t, types: [type] }, scope), ...scope.access(t));
+}
+
+/**
+ * `subject:Patient.name=x`: our rows whose reference points at a matching target. Driven from
+ * the (usually few) targets through the index that leads with target_id.
+ */
+function compileChain(f: ChainFilter, row: RowRef, scope: CompileScope): Expr {
+  return new Or(
+    f.targets.map(({ type, filter }) => {
+      const x = scope.nextAlias();
+      const refs = new Select('sp_reference', x)
+        .col('rid')
+        .where(
+          new InSubquery(col(x, 'target_id'), matchingRows(type, filter, 'id', scope)),
+          eq(col(x, 'target_type'), val(type)),
+          typeCondition(col(x, 'resource_type'), row.types),
+          eq(col(x, 'param'), val(f.def.code)),
+        );
+      return new InSubquery(col(row.alias, 'rid'), refs);
+    }),
+  );
+}
+
+/** `_has:Observation:patient:code=x`: our rows that some matching Observation refers to. */
+function compileHas(f: HasFilter, row: RowRef, scope: CompileScope): Expr {
+  const x = scope.nextAlias();
+  const refs = new Select('sp_reference', x)
+    .where(
+      new InSubquery(col(x, 'rid'), matchingRows(f.sourceType, f.filter, 'rid', scope)),
+      eq(col(x, 'resource_type'), val(f.sourceType)),
+      eq(col(x, 'param'), val(f.def.code)),
+      typeCondition(col(x, 'target_type'), row.types),
+    );
+  if (row.types.length === 1) return new InSubquery(col(row.alias, 'id'), refs.col('target_id'));
+  return new InSubquery(new Row([col(row.alias, 'resource_type'), col(row.alias, 'id')]), refs.col('target_type').col('target_id'));
+}
+
+/** Every condition on the matched `resource` rows (alias `r`): type, live, filters, access. */
+export function matchConditions(types: readonly string[], filters: Filter[], scope: CompileScope, alias = 'r'): Expr[] {
+  const row = { alias, types };
+  return [
+    typeCondition(col(alias, 'resource_type'), types),
+    new Raw(`NOT ${alias}.deleted`),
+    ...filters.map((f) => compileFilter(f, row, scope)),
+    ...scope.access(alias),
+  ];
+}
