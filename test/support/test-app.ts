@@ -40,7 +40,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   await app.app.listen({ port: 0, host: '127.0.0.1' });
   const { port } = app.app.getHttpServer().address() as AddressInfo;
   const url = `http://127.0.0.1:${port}`;
-  const sql = new Pool({ connectionString: databaseUrl, max: 2 });
+  const sql = new Pool({ connectionString: config.databaseUrl ?? databaseUrl, max: 2 });
   const admin = await adminAuth();
   const as = (authorization: string) => supertest.agent(url).set('Authorization', authorization);
   return {

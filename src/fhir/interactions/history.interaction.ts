@@ -1,4 +1,4 @@
-import { badRequest } from '../errors/fhir-error';
+import { badRequest, notFound } from '../errors/fhir-error';
 import type { FhirRequestContext, FhirResponse } from '../fhir-context';
 import type { FhirHooks, Interaction } from '../hooks/fhir-hooks';
 import { bundleJson, RawEntry } from '../http/bundle-json';
@@ -33,6 +33,10 @@ export class HistoryInteraction {
     const cursor = params.get('_before');
     if (cursor) query.before = parseCursor(cursor);
 
+    if (id !== undefined && type && ctx.accessScope) {
+      const current = await this.store.read(type, id);
+      if (!current || !(await ctx.accessScope.canSee(current))) throw notFound(`${type}/${id} is not known`);
+    }
     const { entries } = await this.store.history(query);
     const page = entries.slice(0, count);
     const path = [type, id, '_history'].filter((p) => p !== undefined).join('/');
