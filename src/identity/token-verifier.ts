@@ -36,10 +36,12 @@ export class TokenVerifier {
     readonly mode: 'jwks' | 'key-file' | 'dev',
   ) {}
 
-  static async create(config: AppConfig): Promise<TokenVerifier> {
+  /** `jwksCooldownMs`: how soon an unknown `kid` may trigger another JWKS fetch. */
+  static async create(config: AppConfig, opts: { jwksCooldownMs?: number } = {}): Promise<TokenVerifier> {
     if (config.authJwksUri) {
       // jose caches the set and refetches on an unknown `kid` (key rotation).
-      return new TokenVerifier(createRemoteJWKSet(new URL(config.authJwksUri), { cooldownDuration: 30_000 }), config.authIssuer, config.authAudience, 'jwks');
+      const set = createRemoteJWKSet(new URL(config.authJwksUri), { cooldownDuration: opts.jwksCooldownMs ?? 30_000 });
+      return new TokenVerifier(set, config.authIssuer, config.authAudience, 'jwks');
     }
     if (config.authPublicKeyFile) {
       return new TokenVerifier(await keyFromFile(config.authPublicKeyFile), config.authIssuer, config.authAudience, 'key-file');
