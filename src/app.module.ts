@@ -1,33 +1,39 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
+import { AuditModule } from './audit/audit.module';
 import { AccessModule } from './access/access.module';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { DatabaseHandle, DatabaseModule } from './database/database.module';
 import { FhirModule } from './fhir/fhir.module';
 import { LOGGER } from './observability/logger';
+import { Metrics } from './operations/metrics';
 import { OperationsModule } from './operations/operations.module';
+import { Readiness } from './operations/readiness';
+import { ProfilesModule } from './profiles/profiles.module';
 
 @Global()
 @Module({})
 class CoreModule {
-  static forRoot(config: AppConfig, log: Logger): DynamicModule {
+  static forRoot(config: AppConfig, log: Logger, metrics: Metrics): DynamicModule {
     return {
       module: CoreModule,
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: LOGGER, useValue: log },
+        { provide: Metrics, useValue: metrics },
+        { provide: Readiness, useValue: new Readiness() },
       ],
-      exports: [APP_CONFIG, LOGGER],
+      exports: [APP_CONFIG, LOGGER, Metrics, Readiness],
     };
   }
 }
 
 @Module({})
 export class AppModule {
-  static forRoot(config: AppConfig, log: Logger, db: DatabaseHandle): DynamicModule {
+  static forRoot(config: AppConfig, log: Logger, db: DatabaseHandle, metrics: Metrics): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(config, log), DatabaseModule.forHandle(db), FhirModule, AccessModule, OperationsModule],
+      imports: [CoreModule.forRoot(config, log, metrics), DatabaseModule.forHandle(db), FhirModule, AccessModule, AuditModule, ProfilesModule, OperationsModule],
     };
   }
 }

@@ -12,6 +12,9 @@ import { closeDatabase, DatabaseHandle, openDatabase } from './database/database
 import { outcome } from './fhir/errors/fhir-error';
 import { OperationOutcomeFilter, toFhirError } from './fhir/http/operation-outcome.filter';
 import { PinoNestLogger } from './observability/nest-logger';
+import { interactionLabel } from './operations/interaction-label';
+import { Metrics } from './operations/metrics';
+import { RateLimiter } from './operations/rate-limiter';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9\-_.:]{1,128}$/;
 const MAX_HEADER_BYTES = 64 * 1024;
@@ -50,7 +53,8 @@ function fastifyAdapter(config: AppConfig, log: Logger): FastifyAdapter {
 }
 
 /** Raw bodies for every content type: the FHIR layer decides 415 vs 400, with an OperationOutcome. */
-function configureFastify(fastify: FastifyInstance, config: AppConfig, log: Logger): void {
+function configureFastify(fastify: FastifyInstance, config: AppConfig, log: Logger, metrics: Metrics): void {
+  const limiter = config.rateLimitPerSecond > 0 ? new RateLimiter(config.rateLimitPerSecond, Math.max(1, config.rateLimitBurst || config.rateLimitPerSecond)) : undefined;
   fastify.removeAllContentTypeParsers();
   fastify.addContentTypeParser('*', { parseAs: 'string', bodyLimit: config.bodyLimit }, (_req, body, done) => done(null, body));
   fastify.addHook('onRequest', async (req, reply) => {
@@ -59,11 +63,20 @@ function configureFastify(fastify: FastifyInstance, config: AppConfig, log: Logg
       const body = JSON.stringify(outcome('error', 'too-costly', 'The request URL is too long'));
       return reply.status(414).header('Content-Type', 'application/fhir+json; charset=utf-8').send(body);
     }
+    if (limiter && !/^\/(healthz|readyz|metrics)\b/.test(req.url)) {
+      const auth = req.headers.authorization;
+      const wait = limiter.take(Array.isArray(auth) ? auth[0] : auth, req.ip);
+      if (wait > 0) {
+        const body = JSON.stringify(outcome('error', 'throttled', 'Too many requests; retry later'));
+        return reply.status(429).header('Retry-After', String(wait)).header('Content-Type', 'application/fhir+json; charset=utf-8').send(body);
+      }
+    }
   });
   fastify.addHook('onResponse', async (req, reply) => {
     // Path without the query: query strings can carry names and identifiers (PHI).
     const path = req.url.split('?', 1)[0].slice(0, 200);
     log.info({ reqId: req.id, method: req.method, path, status: reply.statusCode, ms: Math.round(reply.elapsedTime) }, 'request');
+    metrics.observe(interactionLabel(req.method, req.url), reply.statusCode, reply.elapsedTime / 1000);
   });
 }
 
@@ -75,12 +88,12 @@ export interface App {
 export async function createApp(config: AppConfig, log: Logger): Promise<App> {
   const db = await openDatabase(config, log);
   try {
-    const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, log, db), fastifyAdapter(config, log), {
+    const metrics = new Metrics(db.database.pool);
+    const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, log, db, metrics), fastifyAdapter(config, log), {
       logger: new PinoNestLogger(log),
     });
-    configureFastify(app.getHttpAdapter().getInstance(), config, log);
+    configureFastify(app.getHttpAdapter().getInstance(), config, log, metrics);
     app.useGlobalFilters(new OperationOutcomeFilter(log));
-    app.enableShutdownHooks();
     await app.init();
     return { app, db };
   } catch (e) {

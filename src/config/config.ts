@@ -28,9 +28,14 @@ export interface AppConfig {
   logLevel: string;
   /** Base URL as clients see it (for Location, Bundle links); derived from the request when unset. */
   publicBaseUrl: string | undefined;
+  /** Requests per second per client (0 = no limit) and the burst a client may spend at once. */
+  rateLimitPerSecond: number;
+  rateLimitBurst: number;
   /** The IdP's SMART endpoints, advertised in .well-known/smart-configuration. */
   authAuthorizeEndpoint: string | undefined;
   authTokenEndpoint: string | undefined;
+  /** Record AuditEvents (AUDIT_ENABLED, default true); false only to measure what auditing costs. */
+  auditEnabled: boolean;
 }
 
 type Env = Record<string, string | undefined>;
@@ -89,8 +94,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dbPoolSize: int(env, 'DB_POOL_SIZE', 20, 1, 500),
     logLevel: env.LOG_LEVEL || 'info',
     publicBaseUrl: url(env, 'PUBLIC_BASE_URL')?.replace(/\/+$/, ''),
+    rateLimitPerSecond: int(env, 'RATE_LIMIT_PER_SECOND', 0, 0, 1_000_000),
+    rateLimitBurst: int(env, 'RATE_LIMIT_BURST', 0, 0, 1_000_000),
     authAuthorizeEndpoint: url(env, 'AUTH_AUTHORIZE_ENDPOINT'),
     authTokenEndpoint: url(env, 'AUTH_TOKEN_ENDPOINT'),
+    auditEnabled: bool(env, 'AUDIT_ENABLED', true),
   };
 }
 

@@ -79,6 +79,8 @@ describe('CapabilityStatement, $validate, health', () => {
     expect((await s.api.get('/healthz')).status).toBe(200);
     const ready = await s.api.get('/readyz');
     expect(ready.status).toBe(200);
-    expect(ready.body).toEqual({ status: 'ready' });
+    expect(ready.body.status).toBe('ok');
+    expect(ready.body.details.database.status).toBe('up');
+    expect(ready.body.details.migrations.status).toBe('up');
   });
 });
