@@ -1,4 +1,5 @@
 import { Global, Inject, Module, OnApplicationShutdown } from '@nestjs/common';
+import { Pool as PgPool } from 'pg';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
@@ -44,7 +45,12 @@ export async function openDatabase(config: AppConfig, log: Logger): Promise<Data
   }
   const pool = (dataSource.driver as PostgresDriver).master as Pool;
   if (config.migrationsRun) await runMigrations(dataSource, pool, log);
-  return { dataSource, database: new Database(pool), embedded };
+  const readPools = config.databaseReadUrls.map(
+    (u) => new PgPool({ connectionString: u, max: config.dbPoolSize, connectionTimeoutMillis: 5000, statement_timeout: 60_000 }),
+  );
+  for (const p of readPools) p.on('error', () => undefined);
+  if (readPools.length) log.info({ replicas: readPools.length }, 'read replicas configured');
+  return { dataSource, database: new Database(pool, readPools), embedded };
 }
 
 export async function runMigrations(dataSource: DataSource, pool: Pool, log: Pick<Logger, 'info'>): Promise<void> {
@@ -82,6 +88,7 @@ export class DatabaseModule implements OnApplicationShutdown {
 }
 
 export async function closeDatabase(handle: DatabaseHandle): Promise<void> {
+  await handle.database.close();
   if (handle.dataSource.isInitialized) await handle.dataSource.destroy();
   await handle.embedded?.stop();
 }

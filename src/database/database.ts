@@ -30,12 +30,84 @@ function isUnavailable(e: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect/i.test(err?.message ?? '');
 }
 
+/** `16/B374D848` → a comparable number (FHIR-independent PostgreSQL WAL position). */
+export function parseLsn(lsn: string): bigint {
+  const [hi, lo] = lsn.split('/');
+  return (BigInt(`0x${hi}`) << 32n) + BigInt(`0x${lo}`);
+}
+
+/** Who wrote: reads of the same caller must see the write (read-your-writes). */
+export interface WriterKey {
+  principal?: { sub: string };
+  clientAddress?: string;
+}
+
+const WRITE_MEMORY_MS = 5 * 60_000;
+
 /**
  * A thin layer over the pg pool that TypeORM opened: hot paths use plain parameterised SQL
  * (named prepared statements where it pays), TypeORM keeps the schema and migrations.
+ *
+ * With read replicas (DATABASE_READ_URLS), `reader(ctx)` sends lag-tolerant reads to a replica
+ * that has replayed the caller's own last write, and to the primary otherwise: after a write
+ * commits we note the primary's WAL position for that caller; each replica's replay position
+ * is polled in the background, so the routing decision costs no round trip.
  */
 export class Database {
-  constructor(readonly pool: Pool) {}
+  private readonly lastWrite = new Map<string, { lsn: bigint; at: number }>();
+  private readonly replicas: { pool: Pool; replayed: bigint; healthy: boolean }[];
+  private poller: NodeJS.Timeout | undefined;
+  private next = 0;
+
+  constructor(readonly pool: Pool, readPools: Pool[] = []) {
+    this.replicas = readPools.map((p) => ({ pool: p, replayed: 0n, healthy: false }));
+    if (this.replicas.length) {
+      this.poller = setInterval(() => void this.pollReplicas(), 100);
+      this.poller.unref();
+      void this.pollReplicas();
+    }
+  }
+
+  get hasReplicas(): boolean {
+    return this.replicas.length > 0;
+  }
+
+  /** Where a read that tolerates replica lag should go for this caller. */
+  reader(who?: WriterKey): Queryable {
+    if (!this.replicas.length) return this;
+    const written = who ? this.lastWrite.get(keyOf(who)) : undefined;
+    for (let i = 0; i < this.replicas.length; i++) {
+      const r = this.replicas[(this.next + i) % this.replicas.length];
+      if (r.healthy && (!written || r.replayed >= written.lsn)) {
+        this.next = (this.next + i + 1) % this.replicas.length;
+        return replicaQueryable(r.pool, () => (r.healthy = false));
+      }
+    }
+    return this;
+  }
+
+  /** Stops polling replicas and closes their pools (the primary pool belongs to TypeORM). */
+  async close(): Promise<void> {
+    if (this.poller) clearInterval(this.poller);
+    await Promise.all(this.replicas.map((r) => r.pool.end().catch(() => undefined)));
+  }
+
+  private async pollReplicas(): Promise<void> {
+    await Promise.all(
+      this.replicas.map(async (r) => {
+        try {
+          const res = await r.pool.query<{ lsn: string | null }>('SELECT pg_last_wal_replay_lsn()::text AS lsn');
+          const lsn = res.rows[0]?.lsn;
+          r.replayed = lsn ? parseLsn(lsn) : 0n;
+          r.healthy = !!lsn;
+        } catch {
+          r.healthy = false;
+        }
+      }),
+    );
+    const cutoff = Date.now() - WRITE_MEMORY_MS;
+    for (const [k, v] of this.lastWrite) if (v.at < cutoff) this.lastWrite.delete(k);
+  }
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   async query<R extends QueryResultRow = any>(
@@ -55,7 +127,9 @@ export class Database {
    * Runs fn in one transaction (READ COMMITTED; the store takes row locks where it needs them).
    * Deadlocks and serialization failures are retried a few times, then answered 409.
    */
-  async transaction<T>(fn: (tx: Queryable) => Promise<T>, attempts = 3): Promise<T> {
+  async transaction<T>(fn: (tx: Queryable) => Promise<T>, writerOrAttempts?: WriterKey | number, maxAttempts = 3): Promise<T> {
+    const writer = typeof writerOrAttempts === 'object' ? writerOrAttempts : undefined;
+    const attempts = typeof writerOrAttempts === 'number' ? writerOrAttempts : maxAttempts;
     for (let attempt = 1; ; attempt++) {
       let client: PoolClient;
       try {
@@ -67,6 +141,10 @@ export class Database {
         await client.query('BEGIN');
         const result = await fn(client);
         await client.query('COMMIT');
+        if (this.replicas.length && writer) {
+          const res = await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+          this.lastWrite.set(keyOf(writer), { lsn: parseLsn(res.rows[0].lsn), at: Date.now() });
+        }
         client.release();
         return result;
       } catch (e) {
@@ -78,6 +156,24 @@ export class Database {
       }
     }
   }
+}
+
+function keyOf(w: WriterKey): string {
+  return w.principal?.sub ? `sub:${w.principal.sub}` : `addr:${w.clientAddress ?? ''}`;
+}
+
+/** A replica's pool as a Queryable; a connection failure marks it unhealthy and fails the query (503). */
+function replicaQueryable(pool: Pool, markDown: () => void): Queryable {
+  return {
+    query: async (text: string | QueryConfig, values?: unknown[]) => {
+      try {
+        return typeof text === 'string' ? await pool.query(text, values) : await pool.query(text);
+      } catch (e) {
+        if (isUnavailable(e)) markDown();
+        throw mapDatabaseError(e);
+      }
+    },
+  } as Queryable;
 }
 
 export function mapDatabaseError(e: unknown): unknown {

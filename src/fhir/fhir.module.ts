@@ -8,10 +8,12 @@ import { FhirHttpHandler } from './http/fhir-http.handler';
 import { BundleInteraction } from './interactions/bundle.interaction';
 import { HistoryInteraction } from './interactions/history.interaction';
 import { ResourceInteractions } from './interactions/resource-interactions';
-import { CapabilityStatementBuilder } from './operations/capability-statement';
+import { CAPABILITY_EXTRAS, CapabilityExtras, CapabilityStatementBuilder } from './operations/capability-statement';
+import { PatientEverythingOperation } from './operations/patient-everything.operation';
 import { ValidateOperation } from './operations/validate.operation';
 import { BasicMatcher } from './search/basic-matcher';
-import { BasicSearchHandler } from './search/basic-search.handler';
+import { SearchMatcher } from './search/search-matcher';
+import { SearchService } from './search/search.service';
 import { extractIndexRows } from './search/index/extract-index-rows';
 import { getSearchParameterRegistry, SearchParameterRegistry } from './search/registry/search-parameter-registry';
 import type { FhirJson } from './store/prepare-change';
@@ -31,6 +33,7 @@ import { ResourceValidator } from './validation/resource-validator';
     FhirHooks,
     { provide: SearchParameterRegistry, useFactory: () => getSearchParameterRegistry() },
     { provide: ResourceValidator, useFactory: () => new ResourceValidator() },
+    { provide: CAPABILITY_EXTRAS, useFactory: (): CapabilityExtras => ({}) },
     { provide: ResourceStore, inject: [Database], useFactory: (db: Database) => new ResourceStore(db) },
     { provide: RidAllocator, inject: [Database], useFactory: (db: Database) => new RidAllocator(db) },
     {
@@ -39,7 +42,9 @@ import { ResourceValidator } from './validation/resource-validator';
       useFactory: (rids: RidAllocator, v: ResourceValidator, reg: SearchParameterRegistry, hooks: FhirHooks) =>
         new ResourceWriter(rids, v, (r: FhirJson) => extractIndexRows(r as never, reg), hooks),
     },
-    { provide: BasicMatcher, inject: [SearchParameterRegistry], useFactory: (reg: SearchParameterRegistry) => new BasicMatcher(reg) },
+    // Conditional interactions match through the search engine in strict mode; the token stays
+    // BasicMatcher (a ResourceMatcher) for the modules that inject it.
+    { provide: BasicMatcher, inject: [SearchParameterRegistry], useFactory: (reg: SearchParameterRegistry) => new SearchMatcher(reg) },
     {
       provide: ResourceInteractions,
       inject: [Database, ResourceStore, ResourceWriter, BasicMatcher, FhirHooks],
@@ -48,24 +53,24 @@ import { ResourceValidator } from './validation/resource-validator';
     },
     {
       provide: HistoryInteraction,
-      inject: [ResourceStore, FhirHooks],
-      useFactory: (s: ResourceStore, h: FhirHooks) => new HistoryInteraction(s, h),
+      inject: [ResourceStore, FhirHooks, Database],
+      useFactory: (s: ResourceStore, h: FhirHooks, db: Database) => new HistoryInteraction(s, h, (ctx) => db.reader(ctx)),
     },
     {
-      provide: BasicSearchHandler,
-      inject: [Database, BasicMatcher, FhirHooks],
-      useFactory: (db: Database, m: BasicMatcher, h: FhirHooks) => new BasicSearchHandler(db, m, h),
+      provide: SearchService,
+      inject: [Database, SearchParameterRegistry, FhirHooks],
+      useFactory: (db: Database, reg: SearchParameterRegistry, h: FhirHooks) => new SearchService(db, reg, h),
     },
     {
       provide: FhirRouter,
-      inject: [Database, ResourceStore, ResourceWriter, BasicMatcher, ResourceInteractions, HistoryInteraction, BasicSearchHandler, SearchParameterRegistry],
+      inject: [Database, ResourceStore, ResourceWriter, BasicMatcher, ResourceInteractions, HistoryInteraction, SearchService, SearchParameterRegistry, CAPABILITY_EXTRAS],
       useFactory: (
         db: Database, s: ResourceStore, w: ResourceWriter, m: BasicMatcher, ri: ResourceInteractions,
-        hi: HistoryInteraction, search: BasicSearchHandler, reg: SearchParameterRegistry,
+        hi: HistoryInteraction, search: SearchService, reg: SearchParameterRegistry, extras: CapabilityExtras,
       ) => {
         let router: FhirRouter | undefined;
         const bundles = new BundleInteraction(db, s, w, m, () => router!.dispatch, () => (c, r) => router!.authorize(c, r));
-        const caps = new CapabilityStatementBuilder(reg, () => router!.listOperations());
+        const caps = new CapabilityStatementBuilder(reg, () => router!.listOperations(), extras);
         router = new FhirRouter(ri, hi, bundles, search, caps);
         return router;
       },
@@ -76,15 +81,18 @@ import { ResourceValidator } from './validation/resource-validator';
       useFactory: (r: FhirRouter, h: FhirHooks, c: AppConfig) => new FhirHttpHandler(r, h, c.publicBaseUrl),
     },
   ],
-  exports: [FhirHooks, FhirRouter, FhirHttpHandler, ResourceStore, ResourceWriter, ResourceValidator, SearchParameterRegistry, BasicMatcher],
+  exports: [CAPABILITY_EXTRAS, FhirHooks, FhirRouter, FhirHttpHandler, ResourceStore, ResourceWriter, ResourceValidator, SearchParameterRegistry, BasicMatcher],
 })
 export class FhirModule implements OnModuleInit {
   constructor(
     @Inject(FhirRouter) private readonly router: FhirRouter,
     @Inject(ResourceValidator) private readonly validator: ResourceValidator,
+    @Inject(Database) private readonly db: Database,
+    @Inject(FhirHooks) private readonly hooks: FhirHooks,
   ) {}
 
   onModuleInit(): void {
     this.router.registerOperation(new ValidateOperation(this.validator, () => undefined));
+    this.router.registerOperation(new PatientEverythingOperation(this.db, this.hooks));
   }
 }

@@ -10,7 +10,11 @@ import { demoCity } from '../seed/demo-city';
  * stable ids, so two instances starting together write the same city, not two.
  */
 export async function seedDemoCityIfEmpty(db: Database, router: FhirRouter, baseUrl: string, log: Pick<Logger, 'info'>): Promise<boolean> {
-  const any = await db.query('SELECT 1 FROM resource LIMIT 1');
+  // Empty of clinical data: the conformance resources loaded from fhir-profiles/ do not count.
+  const any = await db.query(
+    `SELECT 1 FROM resource WHERE resource_type <> ALL($1::text[]) LIMIT 1`,
+    [['StructureDefinition', 'NamingSystem', 'SearchParameter', 'ValueSet', 'CodeSystem']],
+  );
   if (any.rowCount) return false;
   const bundle = demoCity();
   await router.dispatch(

@@ -135,7 +135,7 @@ export class BundleInteraction {
       const out = entries.map((e) => results.get(e.index) as RawEntry);
       if (ctx.preferReturn === 'minimal') out.forEach((r) => delete r.resource);
       return { status: 200, body: bundleJson({ type: 'transaction-response', entries: out }) };
-    });
+    }, ctx);
   }
 
   private async planEntry(

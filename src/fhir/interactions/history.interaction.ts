@@ -2,6 +2,7 @@ import { badRequest, notFound } from '../errors/fhir-error';
 import type { FhirRequestContext, FhirResponse } from '../fhir-context';
 import type { FhirHooks, Interaction } from '../hooks/fhir-hooks';
 import { bundleJson, RawEntry } from '../http/bundle-json';
+import type { Queryable } from '../../database/database';
 import type { HistoryQuery, ResourceStore } from '../store/resource-store';
 import type { StoredResource } from '../store/stored-resource';
 import { assertId, assertType } from './resource-types';
@@ -14,7 +15,12 @@ const MAX_COUNT = 1000;
  * keyset cursor (`_before=<lastUpdated>~<rid>~<version>`) so page N costs what page 1 costs.
  */
 export class HistoryInteraction {
-  constructor(private readonly store: ResourceStore, private readonly hooks: FhirHooks) {}
+  constructor(
+    private readonly store: ResourceStore,
+    private readonly hooks: FhirHooks,
+    /** Where lag-tolerant reads go (a replica that has the caller's writes, or the primary). */
+    private readonly reader: (ctx: FhirRequestContext) => Queryable | undefined = () => undefined,
+  ) {}
 
   async history(
     ctx: FhirRequestContext,
@@ -37,7 +43,7 @@ export class HistoryInteraction {
       const current = await this.store.read(type, id);
       if (!current || !(await ctx.accessScope.canSee(current))) throw notFound(`${type}/${id} is not known`);
     }
-    const { entries } = await this.store.history(query);
+    const { entries } = await this.store.history(query, this.reader(ctx));
     const page = entries.slice(0, count);
     const path = [type, id, '_history'].filter((p) => p !== undefined).join('/');
     const selfUrl = `${ctx.baseUrl}/${path}`;

@@ -62,7 +62,7 @@ export class ResourceInteractions {
       const change = await this.writer.planCreate(body, this.writer.timestamp());
       await this.writer.commit(tx, ctx, 'create', [change]);
       return writeResponse(ctx, 201, change, true);
-    });
+    }, ctx);
   }
 
   async update(ctx: FhirRequestContext, type: string, id: string, body: FhirJson, ifMatch?: number): Promise<FhirResponse> {
@@ -76,7 +76,7 @@ export class ResourceInteractions {
         const change = await this.writer.planUpdate(body, id, current, this.writer.timestamp(), { ifMatch });
         await this.writer.commit(tx, ctx, 'update', [change]);
         return writeResponse(ctx, change.isNew ? 201 : 200, change, change.isNew);
-      }),
+      }, ctx),
     );
   }
 
@@ -98,7 +98,7 @@ export class ResourceInteractions {
           : await this.writer.planCreate(body, this.writer.timestamp());
         await this.writer.commit(tx, ctx, 'update', [change]);
         return writeResponse(ctx, change.isNew ? 201 : 200, change, change.isNew);
-      }),
+      }, ctx),
     );
   }
 
@@ -116,7 +116,7 @@ export class ResourceInteractions {
       const change = await this.writer.planUpdate(patched, id, current, this.writer.timestamp(), { ifMatch, method: 'PATCH' });
       await this.writer.commit(tx, ctx, 'patch', [change]);
       return writeResponse(ctx, 200, change, false);
-    });
+    }, ctx);
   }
 
   async delete(ctx: FhirRequestContext, type: string, id: string, ifMatch?: number): Promise<FhirResponse> {
@@ -132,7 +132,7 @@ export class ResourceInteractions {
       const change = this.writer.planDelete(current, this.writer.timestamp(), ifMatch);
       await this.writer.commit(tx, ctx, 'delete', [change]);
       return { status: 200, headers: versionHeaders(change), body: allOk(`Deleted ${type}/${id}`) };
-    });
+    }, ctx);
   }
 
   private async matchOne(tx: Queryable, type: string, query: string, what: string, ctx: FhirRequestContext): Promise<StoredResource | undefined> {

@@ -92,7 +92,8 @@ export class ResourceStore {
     return rids.map((r) => byRid.get(r)).filter((r): r is StoredResource => !!r);
   }
 
-  async history(query: HistoryQuery): Promise<{ entries: StoredResource[]; total?: number }> {
+  /** `q`: a replica when the caller tolerates lag (Database.reader). */
+  async history(query: HistoryQuery, q: Queryable = this.db): Promise<{ entries: StoredResource[]; total?: number }> {
     const where: string[] = [];
     const values: unknown[] = [];
     const add = (sql: string, v: unknown) => {
@@ -119,7 +120,7 @@ export class ResourceStore {
                   ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
                   ORDER BY v.last_updated DESC, v.rid DESC, v.version_id DESC
                   LIMIT $${values.length}`;
-    const res = await this.db.query<Row>(sql, values);
+    const res = await q.query<Row>(sql, values);
     return { entries: res.rows.map(toStored) };
   }
 }
