@@ -13,6 +13,12 @@ export interface CapabilityExtras {
 }
 
 /**
+ * The CapabilityExtras of the running server: one object, provided by FhirModule, that capability
+ * modules fill in at start (profiles: `profiles`) before the statement is first built.
+ */
+export const CAPABILITY_EXTRAS = Symbol('CAPABILITY_EXTRAS');
+
+/**
  * Generated from what is registered (types, search parameters, operations), never hand-kept,
  * so the statement cannot claim what the server does not do (FHIR R4 capabilitystatement.html).
  */
