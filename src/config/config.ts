@@ -50,6 +50,14 @@ function int(env: Env, name: string, fallback: number, min = 0, max = Number.MAX
   return n;
 }
 
+function num(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number between ${min} and ${max}`);
+  return n;
+}
+
 function bool(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
@@ -94,7 +102,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     dbPoolSize: int(env, 'DB_POOL_SIZE', 20, 1, 500),
     logLevel: env.LOG_LEVEL || 'info',
     publicBaseUrl: url(env, 'PUBLIC_BASE_URL')?.replace(/\/+$/, ''),
-    rateLimitPerSecond: int(env, 'RATE_LIMIT_PER_SECOND', 0, 0, 1_000_000),
+    rateLimitPerSecond: num(env, 'RATE_LIMIT_PER_SECOND', 0, 0, 1_000_000),
     rateLimitBurst: int(env, 'RATE_LIMIT_BURST', 0, 0, 1_000_000),
     authAuthorizeEndpoint: url(env, 'AUTH_AUTHORIZE_ENDPOINT'),
     authTokenEndpoint: url(env, 'AUTH_TOKEN_ENDPOINT'),

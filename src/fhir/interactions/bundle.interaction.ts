@@ -220,7 +220,10 @@ async function inEntry<T>(e: ParsedEntry, fn: () => Promise<T>): Promise<T> {
     const issues = err.outcome.issue.map((i) => ({
       ...i,
       diagnostics: `Bundle.entry[${e.index}]: ${i.diagnostics ?? ''}`.trim(),
-      expression: i.expression?.map((x) => `Bundle.entry[${e.index}].resource.${x.replace(/^[A-Z][A-Za-z]+\./, '')}`),
+      expression: i.expression?.map((x) => {
+        const inner = x.replace(/^[A-Z][A-Za-z]+(\.|$)/, '');
+        return `Bundle.entry[${e.index}].resource${inner ? `.${inner}` : ''}`;
+      }),
     }));
     throw new FhirError(err.status, { resourceType: 'OperationOutcome', issue: issues }, err.headers);
   }

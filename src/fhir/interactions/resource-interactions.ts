@@ -1,7 +1,7 @@
 import type { Operation } from 'fast-json-patch';
 import type { Database, Queryable } from '../../database/database';
 import { isUniqueViolation } from '../../database/database';
-import { badRequest, conflict, gone, notFound, preconditionFailed } from '../errors/fhir-error';
+import { badRequest, conflict, gone, isFhirError, notFound, preconditionFailed } from '../errors/fhir-error';
 import type { FhirRequestContext, FhirResponse } from '../fhir-context';
 import type { FhirHooks } from '../hooks/fhir-hooks';
 import { allOk, readResponse, versionHeaders, writeResponse } from '../http/responses';
@@ -51,6 +51,17 @@ export class ResourceInteractions {
   async create(ctx: FhirRequestContext, type: string, body: FhirJson, ifNoneExist?: string): Promise<FhirResponse> {
     assertWritableType(type);
     assertBodyType(body, type);
+    try {
+      return await this.createOnce(ctx, type, body, ifNoneExist);
+    } catch (e) {
+      // Two conditional creates of one identity race: the loser's unique key answers 409;
+      // run once more and its condition now finds the winner (FHIR R4 http.html#ccreate).
+      if (ifNoneExist && isFhirError(e) && e.status === 409) return this.createOnce(ctx, type, body, ifNoneExist);
+      throw e;
+    }
+  }
+
+  private createOnce(ctx: FhirRequestContext, type: string, body: FhirJson, ifNoneExist?: string): Promise<FhirResponse> {
     return this.db.transaction(async (tx) => {
       if (ifNoneExist) {
         const found = await this.matchOne(tx, type, ifNoneExist, 'If-None-Exist', ctx);
