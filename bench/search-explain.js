@@ -1,0 +1,64 @@
+'use strict';
+// EXPLAIN (ANALYZE, BUFFERS) of the SQL the server really sends for the benchmark's queries
+// (built by the compiled code in dist/, not written by hand), as Markdown for docs/EXPLAIN.md.
+//
+//   DATABASE_URL=postgres://.../kt_bench_search node bench/search-explain.js [patient] [heavy patient]
+//
+// Each query runs 5 times first, so the plan shown is a warm one (buffers "hit", not "read").
+const path = require('node:path');
+const { Client } = require('pg');
+
+const dist = path.join(__dirname, '..', 'dist', 'src');
+const { parseSearch } = require(path.join(dist, 'fhir/search/parse/parse-search'));
+const { SearchQuery } = require(path.join(dist, 'fhir/search/search-query'));
+const { CompileScope } = require(path.join(dist, 'fhir/search/compile/compile-filter'));
+const { getSearchParameterRegistry } = require(path.join(dist, 'fhir/search/registry/search-parameter-registry'));
+const { everythingSql } = require(path.join(dist, 'fhir/operations/patient-everything.query'));
+const { ClinicianReachScope } = require(path.join(dist, 'access/scopes'));
+const { ClinicianReach } = require(path.join(dist, 'access/clinician-reach'));
+
+async function searchSql(query) {
+  const now = new Date();
+  const req = parseSearch(getSearchParameterRegistry(), 'Observation', new URLSearchParams(query), { strict: false, baseUrl: 'http://x/fhir', now });
+  const q = new SearchQuery(req, new CompileScope('http://x/fhir', now, undefined));
+  let captured;
+  await q.page({ query: async (text, values) => ((captured = { text, values }), { rows: [] }) }, req.count + 1);
+  return captured;
+}
+
+async function explain(c, title, sql) {
+  for (let i = 0; i < 5; i++) await c.query(sql.text, sql.values);
+  const t = process.hrtime.bigint();
+  const rows = (await c.query(sql.text, sql.values)).rows.length;
+  const ms = Number(process.hrtime.bigint() - t) / 1e6;
+  const plan = (await c.query(`EXPLAIN (ANALYZE, BUFFERS) ${sql.text}`, sql.values)).rows.map((r) => r['QUERY PLAN']).join('\n');
+  return `### ${title}\n\n${rows} rows; one warm execution from Node (pg, text protocol, rows parsed): ${ms.toFixed(2)} ms.\n\n\`\`\`sql\n${sql.text}\n\`\`\`\n\nParameters: \`${JSON.stringify(sql.values).slice(0, 400)}\`\n\n\`\`\`\n${plan}\n\`\`\`\n`;
+}
+
+async function main() {
+  const c = new Client({ connectionString: process.env.DATABASE_URL });
+  await c.connect();
+  try {
+    const [{ n }] = (await c.query('SELECT count(*)::int AS n FROM resource')).rows;
+    const patient = process.argv[2] || 'p1-101';
+    const heavy = process.argv[3] || 'p1-100';
+    const out = [`## ${n.toLocaleString('en')} resources (\`${(await c.query('SELECT current_database() AS d')).rows[0].d}\`)\n`];
+    out.push(await explain(c, `Observation?patient=${patient}&code=http://loinc.org|8867-4&date=ge2020-01-01`, await searchSql(`patient=${patient}&code=http://loinc.org|8867-4&date=ge2020-01-01`)));
+    out.push(await explain(c, `Patient/${heavy}/$everything?_count=1000 (admin: no access predicate)`, everythingSql({ patientId: heavy, limit: 1001 })));
+    out.push(await explain(c, `Patient/${heavy}/$everything (first page of 100)`, everythingSql({ patientId: heavy, limit: 101 })));
+    const gp = (await c.query(`SELECT min(target) AS gp FROM patient_attachment WHERE patient_id = $1 AND target LIKE 'Practitioner/%'`, [heavy])).rows[0].gp;
+    if (gp) {
+      const reach = await new ClinicianReach({ query: (text, values, name) => c.query(name ? { name, text, values } : { text, values }) }).keysFor(gp.split('/')[1]);
+      const scope = new ClinicianReachScope(c, reach);
+      out.push(await explain(c, `Patient/${heavy}/$everything?_count=1000 as ${gp} (clinician reach compiled in)`, everythingSql({ patientId: heavy, limit: 1001, scope })));
+    }
+    process.stdout.write(out.join('\n'));
+  } finally {
+    await c.end();
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e.stack || e}\n`);
+  process.exit(1);
+});
