@@ -3,7 +3,7 @@
 // with vital-sign and lab Observations and their index rows, as the extractor writes them), then
 // prints EXPLAIN (ANALYZE, BUFFERS) and timings of search queries compiled by the real engine.
 //
-//   npm run build && DATABASE_URL=postgres://... node bench/search-volume.js [--patients 20000] [--per-patient 50] [--reuse]
+//   npm run build && DATABASE_URL=postgres://... node bench/search-volume.js [--patients 20000] [--per-patient 50] [--reuse] [--load-only] [--seconds 10]
 //
 // The database must be a scratch one: its resource tables are truncated unless --reuse is given
 // and already holds the volume. Migrations run first (from dist/).
@@ -139,9 +139,40 @@ async function explainSearch(pool, type, query, repeat = 200) {
   console.log(`page query, ${repeat} runs, one connection: p50 ${at(0.5)} ms, p99 ${at(0.99)} ms`);
 }
 
+/**
+ * The target query over random patients from `connections` concurrent clients for `seconds`:
+ * what the database side of `Observation?patient=X&code=Y&date=ge...` sustains (no HTTP).
+ */
+async function load10(pool, connections, seconds) {
+  const { getSearchParameterRegistry } = require(path.join(dist, 'src/fhir/search/registry/search-parameter-registry'));
+  const { parseSearch } = require(path.join(dist, 'src/fhir/search/parse/parse-search'));
+  const { CompileScope } = require(path.join(dist, 'src/fhir/search/compile/compile-filter'));
+  const { SearchQuery } = require(path.join(dist, 'src/fhir/search/search-query'));
+  const registry = getSearchParameterRegistry();
+  const times = [];
+  const end = Date.now() + seconds * 1000;
+  const worker = async () => {
+    while (Date.now() < end) {
+      const pid = `p${1 + Math.floor(Math.random() * PATIENTS)}`;
+      const code = CODES[Math.floor(Math.random() * 4)];
+      const query = `patient=${pid}&code=http://loinc.org|${code}&date=ge202${Math.floor(Math.random() * 4)}-01-01`;
+      const now = new Date();
+      const t = process.hrtime.bigint();
+      const req = parseSearch(registry, 'Observation', new URLSearchParams(query), { strict: true, baseUrl: 'http://localhost/fhir', now });
+      await new SearchQuery(req, new CompileScope('http://localhost/fhir', now)).page(pool, req.count + 1);
+      times.push(Number(process.hrtime.bigint() - t) / 1e6);
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, worker));
+  times.sort((a, b) => a - b);
+  const at = (p) => times[Math.min(times.length - 1, Math.floor(p * times.length))].toFixed(2);
+  console.log(`\n=== target query, random patients, ${connections} connections, ${seconds} s (parse + compile + query, no HTTP)`);
+  console.log(`${Math.round(times.length / seconds)} searches/s, p50 ${at(0.5)} ms, p99 ${at(0.99)} ms`);
+}
+
 async function main() {
   await migrate();
-  const pool = new Pool({ connectionString: url, max: 4 });
+  const pool = new Pool({ connectionString: url, max: 10 });
   const n = (await pool.query(`SELECT count(*)::int AS n FROM resource`)).rows[0].n;
   if (!REUSE || n === 0) {
     console.log(`loading ${PATIENTS} patients x ${PER_PATIENT} observations`);
@@ -159,7 +190,8 @@ async function main() {
     ['Patient', `_has:Observation:patient:code=8867-4&family=family123`],
     ['Patient', `name=family12&_count=20`],
   ];
-  for (const [type, query] of scenarios) await explainSearch(pool, type, query);
+  if (!args.includes('--load-only')) for (const [type, query] of scenarios) await explainSearch(pool, type, query);
+  await load10(pool, 10, Number(opt('seconds', '10')));
   await pool.end();
 }
 

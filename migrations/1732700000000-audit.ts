@@ -10,7 +10,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * - audit_link: search index rows (reference, kind, seq): patient (p), entity (e), agent
  *   reference (a), agent identifier (i). A B-tree the planner understands (LESSONS.md on
  *   arrays), and one patient's events are a range scan in log order.
- * - audit_seal: the hash chain, written by the sealer only: chain position, seq, SHA-256.
+ * - audit_seal: the hash chain, written by the sealer only: chain position, seq, SHA-256, and
+ *   where the next round must look (horizon, after_seq, snap_xmin: docs/AUDIT.md).
  *
  * The database refuses UPDATE, DELETE and TRUNCATE on all three: a trigger raises.
  */
@@ -52,6 +53,8 @@ export class Audit1732700000000 implements MigrationInterface {
         id        text        NOT NULL,
         hash      bytea       NOT NULL CHECK (length(hash) = 32),
         horizon   bigint      NOT NULL,
+        after_seq bigint,
+        snap_xmin bigint      NOT NULL,
         sealed_at timestamptz NOT NULL DEFAULT now()
       )`);
 

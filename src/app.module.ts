@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { AuditModule } from './audit/audit.module';
+import { BulkExportModule } from './bulk-export/bulk-export.module';
 import { AccessModule } from './access/access.module';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { DatabaseHandle, DatabaseModule } from './database/database.module';
@@ -33,7 +34,7 @@ export class AppModule {
   static forRoot(config: AppConfig, log: Logger, db: DatabaseHandle, metrics: Metrics): DynamicModule {
     return {
       module: AppModule,
-      imports: [CoreModule.forRoot(config, log, metrics), DatabaseModule.forHandle(db), FhirModule, AccessModule, AuditModule, ProfilesModule, OperationsModule],
+      imports: [CoreModule.forRoot(config, log, metrics), DatabaseModule.forHandle(db), FhirModule, AccessModule, AuditModule, ProfilesModule, OperationsModule, BulkExportModule],
     };
   }
 }

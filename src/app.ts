@@ -91,6 +91,8 @@ export async function createApp(config: AppConfig, log: Logger): Promise<App> {
     const metrics = new Metrics(db.database.pool);
     const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config, log, db, metrics), fastifyAdapter(config, log), {
       logger: new PinoNestLogger(log),
+      // Our own '*' parser keeps every body as text: the FHIR layer answers 400/415 itself.
+      bodyParser: false,
     });
     configureFastify(app.getHttpAdapter().getInstance(), config, log, metrics);
     app.useGlobalFilters(new OperationOutcomeFilter(log));

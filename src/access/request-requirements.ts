@@ -15,7 +15,8 @@ export function requirementOf(req: FhirRequest, op?: FhirOperation): { type: str
   const opAt = p.findIndex((s) => s.startsWith('$'));
   if (opAt >= 0) {
     const target = opAt > 0 ? p[0] : undefined;
-    return { type: op?.access?.type ?? target ?? SYSTEM_LEVEL_TYPE, perm: op?.access?.perm ?? 'r' };
+    const access = typeof op?.access === 'function' ? op.access(req) : op?.access;
+    return { type: access?.type ?? target ?? SYSTEM_LEVEL_TYPE, perm: access?.perm ?? 'r' };
   }
   if (p.length === 0) return m === 'POST' ? undefined : { type: SYSTEM_LEVEL_TYPE, perm: 's' };
   if (p[0] === 'metadata') return undefined;

@@ -20,6 +20,8 @@ export interface FhirRequestContext {
   preferReturn?: 'minimal' | 'representation' | 'OperationOutcome';
   /** Prefer: handling=strict makes unknown search parameters an error. */
   preferHandling?: 'strict' | 'lenient';
+  /** Prefer: respond-async (Bulk Data kick-off). */
+  preferAsync?: boolean;
 }
 
 /** What an interaction answers; the HTTP layer only copies it onto the wire. */

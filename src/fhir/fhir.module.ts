@@ -38,9 +38,12 @@ import { ResourceValidator } from './validation/resource-validator';
     { provide: RidAllocator, inject: [Database], useFactory: (db: Database) => new RidAllocator(db) },
     {
       provide: ResourceWriter,
-      inject: [RidAllocator, ResourceValidator, SearchParameterRegistry, FhirHooks],
-      useFactory: (rids: RidAllocator, v: ResourceValidator, reg: SearchParameterRegistry, hooks: FhirHooks) =>
-        new ResourceWriter(rids, v, (r: FhirJson) => extractIndexRows(r as never, reg), hooks),
+      inject: [RidAllocator, ResourceValidator, SearchParameterRegistry, FhirHooks, APP_CONFIG],
+      useFactory: (rids: RidAllocator, v: ResourceValidator, reg: SearchParameterRegistry, hooks: FhirHooks, c: AppConfig) => {
+        // Absolute references to our own base are local references (indexed as Type/id).
+        const serverBaseUrls = c.publicBaseUrl ? [`${c.publicBaseUrl}/fhir`] : [];
+        return new ResourceWriter(rids, v, (r: FhirJson) => extractIndexRows(r as never, reg, { serverBaseUrls }), hooks);
+      },
     },
     // Conditional interactions match through the search engine in strict mode; the token stays
     // BasicMatcher (a ResourceMatcher) for the modules that inject it.

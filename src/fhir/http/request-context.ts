@@ -2,13 +2,14 @@ import type { FastifyRequest } from 'fastify';
 import type { FhirRequestContext } from '../fhir-context';
 
 /** RFC 7240 Prefer, the parts FHIR uses. */
-export function parsePrefer(header: string | undefined): Pick<FhirRequestContext, 'preferReturn' | 'preferHandling'> {
-  const out: Pick<FhirRequestContext, 'preferReturn' | 'preferHandling'> = {};
+export function parsePrefer(header: string | undefined): Pick<FhirRequestContext, 'preferReturn' | 'preferHandling' | 'preferAsync'> {
+  const out: Pick<FhirRequestContext, 'preferReturn' | 'preferHandling' | 'preferAsync'> = {};
   if (!header) return out;
   for (const part of header.split(/[,;]/)) {
     const [k, v] = part.split('=').map((s) => s?.trim().replace(/^"|"$/g, ''));
     if (k === 'return' && (v === 'minimal' || v === 'representation' || v === 'OperationOutcome')) out.preferReturn = v;
     if (k === 'handling' && (v === 'strict' || v === 'lenient')) out.preferHandling = v;
+    if (k === 'respond-async') out.preferAsync = true;
   }
   return out;
 }

@@ -18,6 +18,6 @@ export interface FhirOperation {
    * What the caller needs, in SMART letters, on `type` (default: the target type, or for system
    * operations every clinical type). Checked by the access layer before the handler runs.
    */
-  access?: { perm: 'c' | 'r' | 'u' | 'd' | 's'; type?: string };
+  access?: { perm: 'c' | 'r' | 'u' | 'd' | 's'; type?: string } | ((req: FhirRequest) => { perm: 'c' | 'r' | 'u' | 'd' | 's'; type?: string });
   handle(ctx: FhirRequestContext, req: FhirRequest, target: { type?: string; id?: string }): Promise<FhirResponse>;
 }

@@ -1,7 +1,7 @@
 import type { Queryable } from '../../database/database';
 import type { CompileScope } from './compile/compile-filter';
 import type { IncludeSpec } from './search-request';
-import { And, AnyOf, Cast, col, eq, type Expr, InSubquery, IsNull, Not, Or, Raw, Row, Select, Unnest, val } from './sql/sql';
+import { And, AnyOf, Cast, col, eq, type Expr, InSubquery, IsNull, Not, Or, Raw, Row, Select, toSql, Unnest, val } from './sql/sql';
 
 /** A row of `resource` as search returns it. */
 export interface FoundRow {
@@ -86,7 +86,7 @@ export async function findIncludes(
   for (let i = 0; i <= MAX_ITERATIONS && sources.length > 0 && round.length > 0; i++) {
     const room = MAX_INCLUDES - rows.length;
     const q = includeQuery(scope, sources, round, seen, room + 1);
-    const { text, values } = toSqlText(q);
+    const { text, values } = toSql(q);
     const found = (await db.query<FoundRow>(text, values)).rows;
     const fresh = found.slice(0, room);
     for (const f of fresh) seen.add(f.rid);
@@ -97,10 +97,3 @@ export async function findIncludes(
   }
   return { rows, truncated: false };
 }
-
-function toSqlText(q: Select): { text: string; values: unknown[] } {
-  // Imported lazily to keep this module's public surface small.
-  return sqlOf(q);
-}
-
-import { toSql as sqlOf } from './sql/sql';

@@ -41,7 +41,10 @@ export function decodeCursor(raw: string, identity: string, keys: SortKey[]): Cu
   if (raw.length > MAX_CURSOR_LENGTH || !/^[A-Za-z0-9_-]+$/.test(raw)) throw bad();
   let body: unknown;
   try {
-    body = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
+    const bytes = Buffer.from(raw, 'base64url');
+    // Node ignores stray trailing characters; only the canonical encoding is this cursor.
+    if (bytes.toString('base64url') !== raw) throw bad();
+    body = JSON.parse(bytes.toString('utf8'));
   } catch {
     throw bad();
   }

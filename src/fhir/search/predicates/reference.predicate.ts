@@ -7,8 +7,11 @@ import type { SearchParameterDef } from '../registry/search-parameter-def';
 import { And, AnyOf, col, eq, type Expr, Or, Raw, val } from '../sql/sql';
 import { indexMatch, type ParameterStrategy } from './predicate';
 
-/** A reference search value: a local target (`id`, `Type/id`, our absolute URL) or any other URL. */
-export type ReferenceValue = { type?: string; id: string } | { url: string };
+/**
+ * A reference search value: a local target (`id`, `Type/id`, or our absolute URL, which keeps
+ * `url` too: a stored reference written absolute may be indexed by its URL) or any other URL.
+ */
+export type ReferenceValue = { type?: string; id: string; url?: string } | { url: string };
 
 const ID = /^[A-Za-z0-9\-.]{1,64}$/;
 const TYPE_NAME = /^[A-Z][A-Za-z]{1,63}$/;
@@ -31,12 +34,14 @@ export function parseReferenceValue(raw: string, modifier: string | undefined, d
   const target = parseReference(value, [baseUrl]);
   if (target?.targetType && target.targetId) {
     if (modifier && modifier !== target.targetType) throw badRequest(`${sanitize(def.code)}:${modifier} was given a reference to another type`);
-    return { type: target.targetType, id: target.targetId };
+    return target.url
+      ? { type: target.targetType, id: target.targetId, url: fitIndexed(target.url, MAX_URI_LENGTH) }
+      : { type: target.targetType, id: target.targetId };
   }
   return { url: fitIndexed(value, MAX_URI_LENGTH) };
 }
 
-function isLocal(v: ReferenceValue): v is { type?: string; id: string } {
+function isLocal(v: ReferenceValue): v is { type?: string; id: string; url?: string } {
   return 'id' in v;
 }
 
@@ -57,6 +62,7 @@ export function referenceConditions(x: string, values: ReferenceValue[], def: Se
     }
     const type = v.type ?? onlyTarget;
     byType.set(type, [...(byType.get(type) ?? []), v.id]);
+    if (v.url) urls.push(v.url);
   }
   const ors: Expr[] = [];
   for (const [type, ids] of byType) {

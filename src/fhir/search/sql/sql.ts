@@ -146,35 +146,63 @@ export class Call implements Expr {
 }
 
 abstract class Junction implements Expr {
-  protected abstract readonly word: string;
+  abstract readonly word: string;
   protected abstract readonly empty: string;
   constructor(readonly parts: Expr[]) {}
 
+  /** `a AND (b AND c)` is written `(a AND b AND c)`; a junction of one part is that part. */
+  flat(): Expr[] {
+    return this.parts.flatMap((p) => {
+      const part = unwrap(p);
+      return part instanceof Junction && part.word === this.word ? part.flat() : [part];
+    });
+  }
+
   build(b: SqlBuilder): void {
-    if (this.parts.length === 0) {
+    const parts = this.flat();
+    if (parts.length === 0) b.append(this.empty);
+    else if (parts.length === 1) parts[0].build(b);
+    else b.append('(').add(new Bare(this)).append(')');
+  }
+
+  /** The parts without the enclosing parentheses (a WHERE clause). */
+  buildBare(b: SqlBuilder): void {
+    const parts = this.flat();
+    if (parts.length === 0) {
       b.append(this.empty);
       return;
     }
-    if (this.parts.length === 1) {
-      this.parts[0].build(b);
-      return;
-    }
-    b.append('(');
-    this.parts.forEach((p, i) => {
+    parts.forEach((p, i) => {
       if (i > 0) b.append(` ${this.word} `);
       p.build(b);
     });
-    b.append(')');
   }
 }
 
+class Bare implements Expr {
+  constructor(readonly junction: Junction) {}
+
+  build(b: SqlBuilder): void {
+    this.junction.buildBare(b);
+  }
+}
+
+function unwrap(e: Expr): Expr {
+  while (e instanceof Junction) {
+    const parts = e.flat();
+    if (parts.length !== 1) break;
+    e = parts[0];
+  }
+  return e;
+}
+
 export class And extends Junction {
-  protected readonly word = 'AND';
+  readonly word = 'AND';
   protected readonly empty = 'true';
 }
 
 export class Or extends Junction {
-  protected readonly word = 'OR';
+  readonly word = 'OR';
   protected readonly empty = 'false';
 }
 
@@ -302,7 +330,10 @@ export class Select implements Expr {
       if (c.as) b.append(` AS ${c.as}`);
     });
     b.append(` FROM ${this.table} ${this.alias}`);
-    if (this.conds.length > 0) b.append(' WHERE ').add(new And(this.conds));
+    if (this.conds.length > 0) {
+      b.append(' WHERE ');
+      new And(this.conds).buildBare(b);
+    }
     if (this.order.length > 0) {
       b.append(' ORDER BY ');
       this.order.forEach((k, i) => {

@@ -1,0 +1,97 @@
+import type { Database } from '../database/database';
+import { badRequest } from '../fhir/errors/fhir-error';
+import { cursorBatches } from './audit-cursor';
+
+export type ExportFormat = 'ndjson' | 'csv';
+
+export interface ExportRequest {
+  since?: Date;
+  until?: Date;
+  format: ExportFormat;
+}
+
+export const CONTENT_TYPES: Record<ExportFormat, string> = {
+  ndjson: 'application/fhir+ndjson',
+  csv: 'text/csv; charset=utf-8',
+};
+
+const INSTANT = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+
+/** `since`/`until` are instants (or dates, meaning midnight UTC); `format` ndjson (default) or csv. */
+export function parseExportRequest(query: URLSearchParams): ExportRequest {
+  for (const k of query.keys()) {
+    if (!['since', 'until', 'format'].includes(k)) throw badRequest(`Unknown export parameter: ${k.replace(/[^A-Za-z0-9_-]/g, '?').slice(0, 32)}`);
+  }
+  const format = query.get('format') ?? 'ndjson';
+  if (format !== 'ndjson' && format !== 'csv') throw badRequest('format must be ndjson or csv');
+  return { since: instant(query.get('since'), 'since'), until: instant(query.get('until'), 'until'), format };
+}
+
+function instant(raw: string | null, name: string): Date | undefined {
+  if (raw === null || raw === '') return undefined;
+  const d = new Date(raw);
+  if (!INSTANT.test(raw) || Number.isNaN(d.getTime())) throw badRequest(`${name} must be an instant, e.g. 2026-01-31T00:00:00Z`);
+  return d;
+}
+
+const SQL = `SELECT e.content FROM audit_event e
+              WHERE e.recorded >= $1::timestamptz AND e.recorded < $2::timestamptz
+              ORDER BY e.recorded, e.seq`;
+
+export const CSV_HEADER = 'id,recorded,type,subtype,action,outcome,agent,roles,address,purposeOfEvent,patients,entities\r\n';
+
+/**
+ * The log between two instants as text chunks, one per cursor batch: memory holds one batch
+ * whatever the size of the log, and the consumer's pace (the HTTP reply) sets the fetch pace.
+ */
+export async function* exportChunks(db: Database, req: ExportRequest, batch = 500): AsyncGenerator<string> {
+  const values = [req.since?.toISOString() ?? '-infinity', req.until?.toISOString() ?? 'infinity'];
+  if (req.format === 'csv') yield CSV_HEADER;
+  for await (const rows of cursorBatches<{ content: string }>(db, SQL, values, batch)) {
+    let out = '';
+    for (const r of rows) out += req.format === 'csv' ? csvLine(r.content) : `${r.content}\n`;
+    yield out;
+  }
+}
+
+interface Ref {
+  reference?: string;
+  identifier?: { value?: string };
+  display?: string;
+}
+interface Coding {
+  code?: string;
+}
+
+/** One AuditEvent as a CSV record (RFC 4180), with spreadsheet formula prefixes neutralised. */
+export function csvLine(content: string): string {
+  const e = JSON.parse(content);
+  const user = (e.agent ?? []).find((a: { requestor?: boolean }) => a.requestor) ?? e.agent?.[0] ?? {};
+  const entities = (e.entity ?? []) as { what?: Ref; role?: Coding }[];
+  const fields = [
+    e.id,
+    e.recorded,
+    e.type?.code,
+    e.subtype?.[0]?.code,
+    e.action,
+    e.outcome,
+    refText(user.who),
+    (user.role ?? []).map((r: { coding?: Coding[] }) => r.coding?.[0]?.code).join(' '),
+    user.network?.address,
+    (e.purposeOfEvent ?? []).map((p: { coding?: Coding[] }) => p.coding?.[0]?.code).join(' '),
+    entities.filter((x) => x.role?.code === '1').map((x) => x.what?.reference).join(' '),
+    entities.filter((x) => x.role?.code !== '1' && x.what).map((x) => x.what?.reference).join(' '),
+  ];
+  return fields.map(csvField).join(',') + '\r\n';
+}
+
+function refText(r: Ref | undefined): string {
+  return r?.reference ?? r?.identifier?.value ?? r?.display ?? '';
+}
+
+export function csvField(v: unknown): string {
+  let s = v === undefined || v === null ? '' : String(v);
+  // OWASP CSV injection: a cell starting with = + - @ or a control character is text, not a formula.
+  if (/^[=+\-@\t\r]/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}

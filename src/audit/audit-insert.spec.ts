@@ -1,0 +1,30 @@
+import { buildAuditRecord } from './audit-event.builder';
+import { INSERT_AUDIT_SQL, insertAuditParams } from './audit-insert';
+
+describe('insertAuditParams', () => {
+  it('lays the events out as parallel arrays, one statement for the whole batch', () => {
+    const ctx = { requestId: 'r', baseUrl: '', principal: { sub: 'u', roles: ['clinician' as const], fhirUser: { resourceType: 'Practitioner' as const, id: 'pr' } } };
+    const at = new Date('2026-01-02T03:04:05.678Z');
+    const a = buildAuditRecord({ ctx, type: 'rest', subtype: 'read', action: 'R', outcome: '0', entities: ['Observation/o'], rids: ['7'], id: 'a', recorded: at });
+    const b = buildAuditRecord({
+      ctx: { ...ctx, breakGlassReason: 'ER' }, type: 'rest', subtype: 'search-type', action: 'E', outcome: '0', entities: [], query: 'x=1',
+      patients: ['p1'], lookups: ['Observation/o2'], id: 'b', recorded: at,
+    });
+    const v = insertAuditParams([a, b]);
+    expect(v).toHaveLength(23);
+    expect(v.slice(0, 8)).toEqual([
+      ['a', 'b'], [at.toISOString(), at.toISOString()], ['rest', 'rest'], ['read', 'search-type'], ['R', 'E'], ['0', '0'], [null, 'BTG'], [a.head, b.head],
+    ]);
+    expect(v.slice(8, 11)).toEqual([[a.open, b.open], [a.close, b.close], [a.tail, b.tail]]);
+    expect(v.slice(11, 18)).toEqual([[2], ['p1'], [1], ['7'], [2], ['Observation'], ['o2']]);
+    expect(v[18]).toBe('{"what":{"reference":');
+    expect(v.slice(20)).toEqual([
+      [1, 1, 1, 2, 2, 2],
+      ['a', 'i', 'e', 'a', 'i', 'u'],
+      ['Practitioner/pr', 'u', 'Observation/o', 'Practitioner/pr', 'u', 'BTG'],
+    ]);
+    // Every parameter the statement names is supplied, and no other.
+    const used = new Set([...INSERT_AUDIT_SQL.matchAll(/\$(\d+)/g)].map((m) => Number(m[1])));
+    expect([...used].sort((x, y) => x - y)).toEqual(Array.from({ length: 23 }, (_, i) => i + 1));
+  });
+});

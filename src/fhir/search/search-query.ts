@@ -1,0 +1,60 @@
+import type { Queryable } from '../../database/database';
+import { CompileScope, matchConditions } from './compile/compile-filter';
+import { ridKey, type SortKey, sortKeys } from './compile/sort';
+import { type FoundRow, resourceColumns } from './include';
+import { type Cursor, keysetCondition } from './paging';
+import type { SearchRequest } from './search-request';
+import { Cast, type Expr, Raw, Select, toSql } from './sql/sql';
+
+/** A matched row with the text of its sort-key values (k0, k1, ...) for the next cursor. */
+export type MatchRow = FoundRow & Record<string, string | null>;
+
+/**
+ * The SQL of one search over `resource r`: the match conditions compiled once, then the page,
+ * the count and the estimate built from them.
+ */
+export class SearchQuery {
+  readonly where: Expr[];
+  readonly keys: SortKey[];
+  readonly rid: SortKey;
+
+  constructor(readonly req: SearchRequest, readonly scope: CompileScope) {
+    this.where = matchConditions(req.resourceTypes, req.filters, scope);
+    this.keys = sortKeys(req.sort, 'r', scope.nextAlias);
+    this.rid = ridKey(this.keys, 'r');
+  }
+
+  /**
+   * Up to `limit` rows after (or before) the cursor, in page order. Going back, the order is
+   * reversed for the scan (NULLS FIRST) and restored here.
+   */
+  async page(db: Queryable, limit: number, cursor?: Cursor): Promise<MatchRow[]> {
+    const back = cursor?.direction === 'previous';
+    const q = resourceColumns(new Select('resource', 'r'), 'r');
+    this.keys.forEach((k, i) => q.expr(new Cast(k.expr, 'text'), `k${i}`));
+    q.where(...this.where);
+    if (cursor) q.where(keysetCondition(this.keys, this.rid, cursor));
+    q.orderBy(...[...this.keys, this.rid].map((k) => ({ expr: k.expr, descending: k.descending !== back, nullsFirst: k.nullable ? back : undefined })));
+    q.limit(limit);
+    const { text, values } = toSql(q);
+    const rows = (await db.query<MatchRow>(text, values)).rows;
+    return back ? rows.reverse() : rows;
+  }
+
+  async count(db: Queryable): Promise<number> {
+    const { text, values } = toSql(new Select('resource', 'r').expr(new Raw('count(*)::int'), 'n').where(...this.where));
+    return (await db.query<{ n: number }>(text, values)).rows[0].n;
+  }
+
+  /** `_total=estimate`: the planner's row estimate (Medplum's approach), no scan. */
+  async estimate(db: Queryable): Promise<number> {
+    const { text, values } = toSql(new Select('resource', 'r').where(...this.where));
+    const res = await db.query<{ 'QUERY PLAN': [{ Plan: { 'Plan Rows': number } }] }>(`EXPLAIN (FORMAT JSON) ${text}`, values);
+    return Math.round(res.rows[0]['QUERY PLAN'][0].Plan['Plan Rows']);
+  }
+
+  /** The cursor values of a row (its sort keys as text, and its rid). */
+  cursorValues(row: MatchRow): (string | null)[] {
+    return this.keys.map((_k, i) => row[`k${i}`] ?? null);
+  }
+}
