@@ -33,7 +33,7 @@ async function benchKeys(dir) {
   const publicKeyFile = path.join(dir, 'bench-public.pem');
   fs.writeFileSync(publicKeyFile, await exportSPKI(publicKey));
   const token = (claims) =>
-    new SignJWT({ roles: claims.roles })
+    new SignJWT({ roles: claims.roles, ...(claims.fhirUser ? { fhirUser: claims.fhirUser } : {}) })
       .setProtectedHeader({ alg: 'ES256' })
       .setSubject(claims.sub)
       .setIssuedAt()

@@ -30,8 +30,11 @@ export class ResourceInteractions {
   async read(ctx: FhirRequestContext, type: string, id: string): Promise<FhirResponse> {
     assertType(type);
     assertId(id);
-    const r = await this.store.read(type, id);
-    if (!r || !(await visible(ctx, r))) throw notFound(`${type}/${id} is not known`);
+    const found = ctx.accessScope
+      ? await this.store.readVisible(type, id, ctx.accessScope)
+      : await this.store.read(type, id).then((row) => (row ? { row, visible: true } : undefined));
+    if (!found || !found.visible) throw notFound(`${type}/${id} is not known`);
+    const r = found.row;
     if (r.deleted) throw deletedError(r);
     await this.hooks.read({ ctx, interaction: 'read', resourceType: type, references: [`${type}/${id}`], rids: [r.rid] });
     return readResponse(r);

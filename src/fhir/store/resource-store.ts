@@ -54,6 +54,22 @@ export class ResourceStore {
     return res.rows[0] ? toStored(res.rows[0]) : undefined;
   }
 
+  /**
+   * A read by id that also answers whether the caller may see it, in the same round trip: the
+   * access predicate becomes a column (one prepared statement per predicate shape).
+   */
+  async readVisible(resourceType: string, id: string, scope: AccessScope): Promise<{ row: StoredResource; visible: boolean } | undefined> {
+    const values: unknown[] = [resourceType, id];
+    const pred = scope.predicate('r', (v) => `$${values.push(v)}`) ?? 'true';
+    const res = await this.db.query<Row & { visible: boolean }>({
+      name: `kt_read_visible_${scope.kind}`,
+      text: `SELECT ${COLS}, (${pred}) AS visible FROM resource r WHERE resource_type = $1 AND id = $2`,
+      values,
+    });
+    const row = res.rows[0];
+    return row ? { row: toStored(row), visible: row.visible } : undefined;
+  }
+
   async vread(resourceType: string, id: string, versionId: number): Promise<StoredResource | undefined> {
     const res = await this.db.query<Row>(
       `SELECT v.rid::text AS rid, v.resource_type, v.id, v.version_id, v.last_updated, v.deleted, v.content
