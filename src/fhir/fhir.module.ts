@@ -11,7 +11,6 @@ import { ResourceInteractions } from './interactions/resource-interactions';
 import { CAPABILITY_EXTRAS, CapabilityExtras, CapabilityStatementBuilder } from './operations/capability-statement';
 import { PatientEverythingOperation } from './operations/patient-everything.operation';
 import { ValidateOperation } from './operations/validate.operation';
-import { BasicMatcher } from './search/basic-matcher';
 import { SearchMatcher } from './search/search-matcher';
 import { SearchService } from './search/search.service';
 import { extractIndexRows } from './search/index/extract-index-rows';
@@ -46,12 +45,12 @@ import { ResourceValidator } from './validation/resource-validator';
       },
     },
     // Conditional interactions match through the search engine in strict mode; the token stays
-    // BasicMatcher (a ResourceMatcher) for the modules that inject it.
-    { provide: BasicMatcher, inject: [SearchParameterRegistry], useFactory: (reg: SearchParameterRegistry) => new SearchMatcher(reg) },
+    // The ResourceMatcher of conditional interactions: the search engine in strict mode.
+    { provide: SearchMatcher, inject: [SearchParameterRegistry], useFactory: (reg: SearchParameterRegistry) => new SearchMatcher(reg) },
     {
       provide: ResourceInteractions,
-      inject: [Database, ResourceStore, ResourceWriter, BasicMatcher, FhirHooks],
-      useFactory: (db: Database, s: ResourceStore, w: ResourceWriter, m: BasicMatcher, h: FhirHooks) =>
+      inject: [Database, ResourceStore, ResourceWriter, SearchMatcher, FhirHooks],
+      useFactory: (db: Database, s: ResourceStore, w: ResourceWriter, m: SearchMatcher, h: FhirHooks) =>
         new ResourceInteractions(db, s, w, m, h),
     },
     {
@@ -66,9 +65,9 @@ import { ResourceValidator } from './validation/resource-validator';
     },
     {
       provide: FhirRouter,
-      inject: [Database, ResourceStore, ResourceWriter, BasicMatcher, ResourceInteractions, HistoryInteraction, SearchService, SearchParameterRegistry, CAPABILITY_EXTRAS],
+      inject: [Database, ResourceStore, ResourceWriter, SearchMatcher, ResourceInteractions, HistoryInteraction, SearchService, SearchParameterRegistry, CAPABILITY_EXTRAS],
       useFactory: (
-        db: Database, s: ResourceStore, w: ResourceWriter, m: BasicMatcher, ri: ResourceInteractions,
+        db: Database, s: ResourceStore, w: ResourceWriter, m: SearchMatcher, ri: ResourceInteractions,
         hi: HistoryInteraction, search: SearchService, reg: SearchParameterRegistry, extras: CapabilityExtras,
       ) => {
         let router: FhirRouter | undefined;
@@ -84,7 +83,7 @@ import { ResourceValidator } from './validation/resource-validator';
       useFactory: (r: FhirRouter, h: FhirHooks, c: AppConfig) => new FhirHttpHandler(r, h, c.publicBaseUrl),
     },
   ],
-  exports: [CAPABILITY_EXTRAS, FhirHooks, FhirRouter, FhirHttpHandler, ResourceStore, ResourceWriter, ResourceValidator, SearchParameterRegistry, BasicMatcher],
+  exports: [CAPABILITY_EXTRAS, FhirHooks, FhirRouter, FhirHttpHandler, ResourceStore, ResourceWriter, ResourceValidator, SearchParameterRegistry, SearchMatcher],
 })
 export class FhirModule implements OnModuleInit {
   constructor(
