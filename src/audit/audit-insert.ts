@@ -72,9 +72,7 @@ function push(cols: unknown[][], ...values: unknown[]): void {
 }
 
 /** Writes the records in the caller's transaction (a write's own) or as one autocommit statement. */
-const NOLINK = INSERT_AUDIT_SQL.replace(/ lnk AS \([\s\S]*?\n \)\n/, '').replace(/RETURNING seq, id, patients\n \),/, 'RETURNING seq, id, patients\n )');
 export async function insertAuditRecords(q: Queryable, records: AuditRecord[]): Promise<void> {
   if (records.length === 0) return;
-  if (process.env.KT_EXP_NOLINK) { await q.query({ name: 'kt_audit_insert_nl', text: NOLINK, values: insertAuditParams(records).slice(0, 20) }); return; }
   await q.query({ name: 'kt_audit_insert', text: INSERT_AUDIT_SQL, values: insertAuditParams(records) });
 }

@@ -19,7 +19,7 @@ export interface GroupCommitOptions {
   timeoutMs: number;
 }
 
-const DEFAULTS: GroupCommitOptions = { maxInFlight: 1, maxBatch: 1000, timeoutMs: 10_000 };
+const DEFAULTS: GroupCommitOptions = { maxInFlight: 2, maxBatch: 1000, timeoutMs: 10_000 };
 
 /**
  * Group commit for AuditEvents outside a write's transaction (reads, refusals, exports): every
@@ -28,8 +28,6 @@ const DEFAULTS: GroupCommitOptions = { maxInFlight: 1, maxBatch: 1000, timeoutMs
  * a statement is in flight the next batch gathers, so the batch grows with the load and no
  * request ever holds a lock or a connection of its own for its audit row.
  */
-const TRACE = { n: 0, ms: 0, ev: 0 };
-if (process.env.KT_EXP_TRACE) setInterval(() => { if (TRACE.n) process.stderr.write(`flush avg ${(TRACE.ms / TRACE.n).toFixed(1)} ms, batch ${(TRACE.ev / TRACE.n).toFixed(1)}, ${TRACE.n} flushes\n`); TRACE.n = TRACE.ms = TRACE.ev = 0; }, 3000).unref();
 export class AuditWriter {
   private queue: Waiting[] = [];
   private inFlight = 0;
@@ -42,7 +40,7 @@ export class AuditWriter {
     private readonly log: Pick<Logger, 'error' | 'warn'>,
     opts: Partial<GroupCommitOptions> = {},
   ) {
-    this.opts = { ...DEFAULTS, ...opts, ...(process.env.KT_EXP_INFLIGHT ? { maxInFlight: Number(process.env.KT_EXP_INFLIGHT) } : {}) };
+    this.opts = { ...DEFAULTS, ...opts };
   }
 
   /** Resolves once the event is committed; rejects with 503 when it could not be. */
@@ -64,6 +62,9 @@ export class AuditWriter {
   writeInTransaction(tx: Queryable, records: AuditRecord[]): Promise<void> {
     return insertAuditRecords(tx, records);
   }
+
+  /** Committed group-commit statements, the events they carried, and the seconds they took (metrics). */
+  readonly totals = { statements: 0, events: 0, seconds: 0 };
 
   /** Events queued and not yet in a statement (a gauge). */
   waiting(): number {
@@ -100,7 +101,9 @@ export class AuditWriter {
         timeout,
       ]);
       for (const w of batch) w.resolve();
-      if (process.env.KT_EXP_TRACE) { const ms = Number(process.hrtime.bigint() - t0) / 1e6; TRACE.n++; TRACE.ms += ms; TRACE.ev += batch.length; }
+      this.totals.statements++;
+      this.totals.events += batch.length;
+      this.totals.seconds += Number(process.hrtime.bigint() - t0) / 1e9;
     } catch (e) {
       // The code only: a database message can quote values.
       this.log.error({ events: batch.length, code: (e as { code?: string })?.code ?? 'timeout' }, 'audit insert failed');

@@ -79,6 +79,10 @@ export class AuditModule implements OnModuleInit, BeforeApplicationShutdown {
     this.sealer.start();
     this.metrics?.gauge('kartoteka_audit_seal_lag_seconds', 'Age of the oldest committed AuditEvent not yet in the hash chain', () => this.sealer.lagSeconds());
     this.metrics?.gauge('kartoteka_audit_queue_events', 'AuditEvents waiting for the group commit', () => this.writer.waiting());
+    const t = this.writer.totals;
+    this.metrics?.gauge('kartoteka_audit_group_commits_total', 'Group-commit INSERT statements committed', () => t.statements);
+    this.metrics?.gauge('kartoteka_audit_group_commit_events_total', 'AuditEvents committed by group commit', () => t.events);
+    this.metrics?.gauge('kartoteka_audit_group_commit_seconds_total', 'Seconds spent in group-commit statements', () => t.seconds);
     this.readiness?.add('auditSeal', async () => {
       const lagSeconds = Math.round(this.sealer.lagSeconds());
       return { ok: lagSeconds <= SEAL_LAG_READY_SECONDS, detail: { lagSeconds } };

@@ -4,7 +4,7 @@ import pino, { Logger } from 'pino';
  * Structured logs with no PHI: we log ids of requests, resource types and ids, statuses and
  * timings; never bodies, names or identifiers. Redaction is a second line of defence.
  */
-export function createLogger(level = process.env.LOG_LEVEL ?? 'info'): Logger {
+export function createLogger(level = 'info'): Logger {
   return pino({
     level,
     base: undefined,
