@@ -115,7 +115,7 @@ export class AuditSealer {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.current?.catch(() => undefined);
-    await this.sealNow().catch(() => undefined);
+    await this.sealNow(5_000).catch(() => undefined);
     running.delete(this);
   }
 
@@ -125,15 +125,21 @@ export class AuditSealer {
   }
 
   /**
-   * One round when this instance wins the lock; rounds until the backlog is gone otherwise.
-   * Returns the number of rows sealed (0 when another instance holds the lock).
+   * Seals everything committed so far: rounds until one finds no backlog, waiting (up to
+   * `waitMs`) while another round, here or on another instance, holds the lock. Returns the
+   * number of rows this call sealed.
    */
-  async sealNow(): Promise<number> {
+  async sealNow(waitMs = 10_000): Promise<number> {
+    const deadline = Date.now() + waitMs;
     let total = 0;
     for (;;) {
       const r = await this.round();
       total += r.sealed;
-      if (!r.more) return total;
+      if (r.locked && !r.more) return total;
+      if (!r.locked) {
+        if (Date.now() > deadline) return total;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
     }
   }
 
@@ -150,17 +156,26 @@ export class AuditSealer {
     this.timer.unref();
   }
 
-  private async round(): Promise<{ sealed: number; more: boolean }> {
+  /** Rounds of this process never overlap: a lost lock then always means another instance. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private round(): Promise<{ sealed: number; more: boolean; locked: boolean }> {
+    const next = this.queue.then(() => this.roundOnce());
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async roundOnce(): Promise<{ sealed: number; more: boolean; locked: boolean }> {
     const client = await this.db.pool.connect();
     let broken: Error | undefined;
     try {
       const locked = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [SEAL_LOCK]);
       if (!locked.rows[0].ok) {
         await this.measureLag(client);
-        return { sealed: 0, more: false };
+        return { sealed: 0, more: false, locked: false };
       }
       try {
-        return await this.sealLocked(client);
+        return { ...(await this.sealLocked(client)), locked: true };
       } finally {
         await client.query('SELECT pg_advisory_unlock($1)', [SEAL_LOCK]);
       }
