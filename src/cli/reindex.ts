@@ -1,3 +1,4 @@
+import type { StoredRow } from '../fhir/store/resource-store';
 import type { Resource } from '@medplum/fhirtypes';
 import { maintainAttachments } from '../access/attachment.hook';
 import type { Database, Queryable } from '../database/database';
@@ -28,15 +29,8 @@ export interface ReindexProgress {
   seconds: number;
 }
 
-interface Row {
-  rid: string;
-  resource_type: string;
-  id: string;
-  version_id: number;
-  last_updated: Date;
-  deleted: boolean;
-  content: string;
-}
+/** Reindex reads live rows only, so content is never null. */
+type Row = StoredRow & { content: string };
 
 /**
  * Deletes a batch's index rows and inserts the new ones in one statement (as the batch writer

@@ -2,6 +2,7 @@ import type { AccessScope } from '../../access/access-scope';
 import type { Queryable } from '../../database/database';
 import { badRequest } from '../errors/fhir-error';
 import type { ResourceMatcher } from '../interactions/resource-matcher';
+import { StoredRow, toStored } from '../store/resource-store';
 import type { StoredResource } from '../store/stored-resource';
 import { CompileScope, matchConditions } from './compile/compile-filter';
 import { parseSearch } from './parse/parse-search';
@@ -35,15 +36,7 @@ export class SearchMatcher implements ResourceMatcher {
       .orderBy({ expr: col('r', 'rid') })
       .limit(Math.max(1, Math.min(limit, 1000)));
     const { text, values } = toSql(sql);
-    const res = await q.query(text, values);
-    return res.rows.map((r) => ({
-      rid: r.rid,
-      resourceType: r.resource_type,
-      id: r.id,
-      versionId: r.version_id,
-      lastUpdated: r.last_updated,
-      deleted: r.deleted,
-      content: r.content,
-    }));
+    const res = await q.query<StoredRow>(text, values);
+    return res.rows.map(toStored);
   }
 }

@@ -2,7 +2,8 @@ import type { AccessScope } from '../../access/access-scope';
 import type { Database, Queryable } from '../../database/database';
 import type { StoredResource } from './stored-resource';
 
-interface Row {
+/** A `resource` / `resource_version` row as selected with COLS. */
+export interface StoredRow {
   rid: string;
   resource_type: string;
   id: string;
@@ -12,7 +13,7 @@ interface Row {
   content: string | null;
 }
 
-function toStored(r: Row): StoredResource {
+export function toStored(r: StoredRow): StoredResource {
   return {
     rid: r.rid,
     resourceType: r.resource_type,
@@ -46,7 +47,7 @@ export class ResourceStore {
   constructor(private readonly db: Database) {}
 
   async read(resourceType: string, id: string, q: Queryable = this.db): Promise<StoredResource | undefined> {
-    const res = await q.query<Row>({
+    const res = await q.query<StoredRow>({
       name: 'kt_read',
       text: `SELECT ${COLS} FROM resource WHERE resource_type = $1 AND id = $2`,
       values: [resourceType, id],
@@ -61,7 +62,7 @@ export class ResourceStore {
   async readVisible(resourceType: string, id: string, scope: AccessScope): Promise<{ row: StoredResource; visible: boolean } | undefined> {
     const values: unknown[] = [resourceType, id];
     const pred = scope.predicate('r', (v) => `$${values.push(v)}`) ?? 'true';
-    const res = await this.db.query<Row & { visible: boolean }>({
+    const res = await this.db.query<StoredRow & { visible: boolean }>({
       name: `kt_read_visible_${scope.kind}`,
       text: `SELECT ${COLS}, (${pred}) AS visible FROM resource r WHERE resource_type = $1 AND id = $2`,
       values,
@@ -71,7 +72,7 @@ export class ResourceStore {
   }
 
   async vread(resourceType: string, id: string, versionId: number): Promise<StoredResource | undefined> {
-    const res = await this.db.query<Row>(
+    const res = await this.db.query<StoredRow>(
       `SELECT v.rid::text AS rid, v.resource_type, v.id, v.version_id, v.last_updated, v.deleted, v.content
          FROM resource r JOIN resource_version v ON v.rid = r.rid
         WHERE r.resource_type = $1 AND r.id = $2 AND v.version_id = $3`,
@@ -85,7 +86,7 @@ export class ResourceStore {
   async lockMany(tx: Queryable, keys: { resourceType: string; id: string }[]): Promise<Map<string, StoredResource>> {
     const out = new Map<string, StoredResource>();
     if (keys.length === 0) return out;
-    const res = await tx.query<Row>({
+    const res = await tx.query<StoredRow>({
       name: 'kt_lock_many',
       text: `SELECT ${COLS} FROM resource
               WHERE (resource_type, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
@@ -99,7 +100,7 @@ export class ResourceStore {
   /** Current live rows by rid, in the order given (search results, includes). */
   async byRids(rids: string[], q: Queryable = this.db): Promise<StoredResource[]> {
     if (rids.length === 0) return [];
-    const res = await q.query<Row>({
+    const res = await q.query<StoredRow>({
       name: 'kt_by_rids',
       text: `SELECT ${COLS} FROM resource WHERE rid = ANY($1::bigint[]) AND NOT deleted`,
       values: [rids],
@@ -136,7 +137,7 @@ export class ResourceStore {
                   ${where.length ? 'WHERE ' + where.join(' AND ') : ''}
                   ORDER BY v.last_updated DESC, v.rid DESC, v.version_id DESC
                   LIMIT $${values.length}`;
-    const res = await q.query<Row>(sql, values);
+    const res = await q.query<StoredRow>(sql, values);
     return { entries: res.rows.map(toStored) };
   }
 }
