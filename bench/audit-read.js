@@ -7,7 +7,8 @@
 // `npm run build && node bench/audit-read.js`
 // Environment: BENCH_DURATION (s per measurement, 10), BENCH_ROUNDS (5), BENCH_CONNECTIONS (10),
 // BENCH_PATIENTS (2000), BENCH_QUIET_WAIT (s, 10), BENCH_ALSO_CONNECTIONS (50: one more on/off pair at
-// that concurrency, for context; 0 = none), BENCH_NO_REPORT=1 (print only).
+// that concurrency, for context; 0 = none), BENCH_NO_REPORT=1 (print only), BENCH_PROFILE_DIR (a directory:
+// both servers under --cpu-prof, top self time printed).
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -26,6 +27,8 @@ const cfg = {
   patients: num('BENCH_PATIENTS', 2000),
   quietWait: num('BENCH_QUIET_WAIT', 10),
   alsoConnections: num('BENCH_ALSO_CONNECTIONS', 50),
+  /** A directory: both servers run under --cpu-prof and their top self time is printed at the end. */
+  profile: process.env.BENCH_PROFILE_DIR || '',
 };
 const log = (m) => process.stdout.write(`[audit-read ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 
@@ -35,7 +38,8 @@ async function startServer(name, databaseUrl, keyFile, dataDir, extra) {
     PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, DATA_DIR: dataDir, AUTH_PUBLIC_KEY_FILE: keyFile,
     AUTH_JWKS_URI: '', SEED_DEMO: 'false', LOG_LEVEL: 'warn', NODE_ENV: '', RATE_LIMIT_PER_SECOND: '0', ...extra,
   };
-  const child = proc.startNode(name, ['dist/src/main.js'], env, ROOT);
+  const args = cfg.profile ? ['--cpu-prof', `--cpu-prof-dir=${cfg.profile}`, `--cpu-prof-name=${name}.cpuprofile`, 'dist/src/main.js'] : ['dist/src/main.js'];
+  const child = proc.startNode(name, args, env, ROOT);
   await proc.waitForHttp(`http://127.0.0.1:${port}/healthz`, child, 120000);
   return { child, url: `http://127.0.0.1:${port}` };
 }
@@ -177,8 +181,18 @@ async function main() {
     if (!process.env.BENCH_NO_REPORT) writeSection(path.join(ROOT, 'BENCHMARKS.md'), 'audit-read', md);
   } finally {
     for (const c of servers) await proc.stop(c);
+    if (cfg.profile) printProfiles();
     await pg.stop();
     fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function printProfiles() {
+  const { topSelfTime, format } = require('./top-profile');
+  for (const name of ['audit-on', 'audit-off']) {
+    const file = path.join(cfg.profile, `${name}.cpuprofile`);
+    if (!fs.existsSync(file)) continue;
+    process.stdout.write(`\n${name}:\n${format(topSelfTime(JSON.parse(fs.readFileSync(file, 'utf8')), 30))}\n`);
   }
 }
 

@@ -140,9 +140,12 @@ function descendsFrom(byPid, pid, root) {
   return false;
 }
 
+/** With an external PostgreSQL, BENCH_PG_POSTMASTER (its postmaster's pid) counts only that cluster. */
+const PG_POSTMASTER = Number(process.env.BENCH_PG_POSTMASTER || 0);
+
 /**
  * Groups: app = the server's node process; pg = its descendants (the embedded PostgreSQL) or, with
- * an external DATABASE_URL, every process named "postgres"; ceiling = the ceiling server;
+ * an external DATABASE_URL, every process named "postgres" (of one cluster with BENCH_PG_POSTMASTER); ceiling = the ceiling server;
  * loadgen = this process; other = everything else busy on the machine.
  */
 function cpuSnapshot(server, ceiling, externalPg) {
@@ -154,7 +157,11 @@ function cpuSnapshot(server, ceiling, externalPg) {
   return {
     at: process.hrtime.bigint(),
     app: ticks((p) => server && p.pid === server.pid),
-    pg: ticks((p) => (externalPg ? p.comm === 'postgres' : server && descendsFrom(byPid, p.pid, server.pid))),
+    pg: ticks((p) =>
+      externalPg
+        ? p.comm === 'postgres' && (!PG_POSTMASTER || p.pid === PG_POSTMASTER || descendsFrom(byPid, p.pid, PG_POSTMASTER))
+        : server && descendsFrom(byPid, p.pid, server.pid),
+    ),
     ceiling: ticks((p) => ceiling && p.pgrp === ceiling.pid),
     loadgenUs: usage.user + usage.system,
     machine: machineTicks(),

@@ -5,13 +5,15 @@ import { AuditRecord, PATIENT_ENTITY_PREFIX, PATIENT_ENTITY_SUFFIX } from './aud
  * Any number of AuditEvents in ONE statement (LESSONS.md: the audit path must batch): the
  * events, the patients whose compartments the touched resources are in (found here, so a read
  * costs no extra round trip), the AuditEvent JSON completed with those patient entities, and
- * the search index rows. Values travel only as array parameters.
+ * the search index rows. Values travel only as parameters: short ones as arrays, the JSON heads
+ * (the bulk of the bytes) as ONE text joined by U+001E, which JSON text never holds unescaped, so
+ * neither side pays for array-literal quoting of kilobytes of JSON.
  */
 export const INSERT_AUDIT_SQL = `
 WITH
  ev AS (
   SELECT * FROM unnest($1::text[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-                       $8::text[], $9::text[], $10::text[], $11::text[])
+                       string_to_array($8::text, chr(30)), $9::text[], $10::text[], $11::text[])
     WITH ORDINALITY AS ev(id, recorded, type, subtype, action, outcome, purpose, head, open, close, tail, i)
  ),
  pat AS (
@@ -49,6 +51,10 @@ WITH
  )
 SELECT count(*)::int AS n FROM ins`;
 
+/** Index of `head` among the event columns; U+001E is escaped wherever JSON.stringify meets it. */
+const HEAD = 7;
+const RECORD_SEPARATOR = '\u001e';
+
 export function insertAuditParams(records: AuditRecord[]): unknown[] {
   const cols: unknown[][] = Array.from({ length: 11 }, () => []);
   const pat: unknown[][] = [[], []];
@@ -64,7 +70,8 @@ export function insertAuditParams(records: AuditRecord[]): unknown[] {
     for (const x of r.lookups) push(look, i, x.type, x.id);
     for (const l of r.links) push(lnk, i, l.kind, l.ref);
   });
-  return [...cols, ...pat, ...rid, ...look, PATIENT_ENTITY_PREFIX, PATIENT_ENTITY_SUFFIX, ...lnk];
+  const events = cols.map((c, k) => (k === HEAD ? c.join(RECORD_SEPARATOR) : c));
+  return [...events, ...pat, ...rid, ...look, PATIENT_ENTITY_PREFIX, PATIENT_ENTITY_SUFFIX, ...lnk];
 }
 
 function push(cols: unknown[][], ...values: unknown[]): void {
