@@ -8,7 +8,7 @@
 // Environment: BENCH_DURATION (s per measurement, 10), BENCH_ROUNDS (5), BENCH_CONNECTIONS (10),
 // BENCH_PATIENTS (2000), BENCH_QUIET_WAIT (s, 10), BENCH_ALSO_CONNECTIONS (50: one more on/off pair at
 // that concurrency, for context; 0 = none), BENCH_NO_REPORT=1 (print only), BENCH_PROFILE_DIR (a directory:
-// both servers under --cpu-prof, top self time printed).
+// both servers under --cpu-prof, top self time printed), BENCH_NICE (e.g. -15: raise the bench's priority, as root).
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -29,6 +29,8 @@ const cfg = {
   alsoConnections: num('BENCH_ALSO_CONNECTIONS', 50),
   /** A directory: both servers run under --cpu-prof and their top self time is printed at the end. */
   profile: process.env.BENCH_PROFILE_DIR || '',
+  /** BENCH_NICE (e.g. -15, as root): the bench's processes and PostgreSQL get that priority on a shared machine. */
+  nice: process.env.BENCH_NICE ? Number(process.env.BENCH_NICE) : undefined,
 };
 const log = (m) => process.stdout.write(`[audit-read ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 
@@ -127,6 +129,7 @@ async function main() {
     servers.push(on.child);
     const off = await startServer('audit-off', pg.url, keys.publicKeyFile, dataDir, { AUDIT_ENABLED: 'false' });
     servers.push(off.child);
+    if (cfg.nice !== undefined) proc.prioritize(cfg.nice, [on.child, off.child, { pid: pg.pid }]);
     const auth = `Bearer ${await keys.token({ roles: ['admin'], sub: 'bench-admin' })}`;
     log(`seeding ${cfg.patients} Patients`);
     const ids = await seed(on.url, auth);

@@ -56,6 +56,34 @@ describe('AuditWriter (group commit)', () => {
     await Promise.all(all);
   });
 
+  it('while a statement is in flight, holds a further one until the requests under way have queued (at most gatherMs)', async () => {
+    const { db, statements } = fakeDb();
+    let active = 4;
+    const w = new AuditWriter(db, quiet, { maxInFlight: 2, gatherMs: 250, expected: () => active });
+    const first = w.append(record(0));
+    await tick();
+    expect(statements.map((s) => s.events)).toEqual([1]); // idle: sent at once
+    const more = [w.append(record(1)), w.append(record(2))];
+    await tick();
+    // One request is still working on its read: the second statement waits for it.
+    expect(statements.map((s) => s.events)).toEqual([1]);
+    more.push(w.append(record(3)));
+    await tick();
+    expect(statements.map((s) => s.events)).toEqual([1, 3]);
+    statements[0].finish();
+    await first;
+    // A request that never queues (a write, say) holds the queue no longer than gatherMs.
+    active = 6;
+    const late = w.append(record(4));
+    await tick();
+    expect(statements.map((s) => s.events)).toEqual([1, 3]);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(statements.map((s) => s.events)).toEqual([1, 3, 1]);
+    statements.forEach((s) => s.finish());
+    await Promise.all([...more, late]);
+    await w.drain();
+  });
+
   it('fails every waiting read with 503 when its statement fails (fail closed)', async () => {
     const { db, statements } = fakeDb();
     const w = new AuditWriter(db, quiet, { maxInFlight: 1 });

@@ -36,8 +36,13 @@ const SEAL_LAG_READY_SECONDS = 120;
   providers: [
     {
       provide: AuditWriter,
-      inject: [Database, LOGGER],
-      useFactory: (db: Database, log: Logger) => new AuditWriter(db, log),
+      inject: [Database, LOGGER, APP_CONFIG, FhirHooks],
+      useFactory: (db: Database, log: Logger, config: AppConfig, hooks: FhirHooks) =>
+        new AuditWriter(db, log, {
+          maxInFlight: config.auditStatementsInFlight,
+          gatherMs: config.auditGatherMs,
+          expected: () => hooks.activeRequests(),
+        }),
     },
     {
       provide: AuditSealer,

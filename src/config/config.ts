@@ -36,6 +36,9 @@ export interface AppConfig {
   authTokenEndpoint: string | undefined;
   /** Record AuditEvents (AUDIT_ENABLED, default true); false only to measure what auditing costs. */
   auditEnabled: boolean;
+  /** Audit group commit: statements in flight at once, and how long (ms) a further one gathers events. */
+  auditStatementsInFlight: number;
+  auditGatherMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -107,6 +110,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     authAuthorizeEndpoint: url(env, 'AUTH_AUTHORIZE_ENDPOINT'),
     authTokenEndpoint: url(env, 'AUTH_TOKEN_ENDPOINT'),
     auditEnabled: bool(env, 'AUDIT_ENABLED', true),
+    auditStatementsInFlight: int(env, 'AUDIT_STATEMENTS_IN_FLIGHT', 2, 1, 16),
+    auditGatherMs: int(env, 'AUDIT_GATHER_MS', 1, 0, 100),
   };
 }
 

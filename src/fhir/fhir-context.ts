@@ -28,6 +28,10 @@ export interface FhirRequestContext {
 export interface FhirResponse {
   status: number;
   headers?: Record<string, string>;
-  /** A JSON string (stored resources are served as stored) or an object to serialise. */
-  body?: string | object;
+  /**
+   * A JSON string (stored resources are served as stored), its UTF-8 bytes (large Bundles
+   * assembled from the database's bytes, sent without a decode and re-encode), or an object to
+   * serialise.
+   */
+  body?: string | Buffer | object;
 }

@@ -53,6 +53,23 @@ export class FhirHooks {
   private readonly readHooks: ReadHook[] = [];
   private readonly refusedHooks: RefusedHook[] = [];
   private readonly beforeWriteHooks: WriteHook[] = [];
+  private active = 0;
+
+  /**
+   * FHIR requests under way (the HTTP handler counts them): a subscriber that batches work across
+   * requests, such as the audit group commit, can tell how many more events are on their way.
+   */
+  requestStarted(): void {
+    this.active++;
+  }
+
+  requestEnded(): void {
+    this.active--;
+  }
+
+  activeRequests(): number {
+    return this.active;
+  }
 
   onWrite(hook: WriteHook): void {
     this.writeHooks.push(hook);

@@ -33,6 +33,7 @@ export class FhirHttpHandler {
   async handle(req: FastifyRequest, reply: FastifyReply): Promise<void> {
     const ctx = buildContext(req, this.publicBaseUrl);
     let path: string[] = [];
+    this.hooks.requestStarted();
     try {
       await this.gate?.(ctx, req);
       const fhirReq = parseRequest(req);
@@ -43,6 +44,8 @@ export class FhirHttpHandler {
       // Refusals and failures are audited too (CONTRACT.md, Audit); the filter then answers.
       if (isFhirError(e)) await this.hooks.refused({ ctx, method: req.method, path, status: e.status, reason: e.message });
       throw e;
+    } finally {
+      this.hooks.requestEnded();
     }
   }
 }
@@ -81,7 +84,7 @@ export function send(reply: FastifyReply, res: FhirResponse, head = false): void
     return;
   }
   reply.header('Content-Type', FHIR_JSON);
-  reply.send(typeof res.body === 'string' ? res.body : JSON.stringify(res.body));
+  reply.send(typeof res.body === 'string' || Buffer.isBuffer(res.body) ? res.body : JSON.stringify(res.body));
 }
 
 function header(req: FastifyRequest, name: string): string | undefined {

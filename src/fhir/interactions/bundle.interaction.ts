@@ -253,9 +253,10 @@ function responseEntry(res: FhirResponse): RawEntry {
       lastModified: h['Last-Modified'] ? new Date(h['Last-Modified']).toISOString() : undefined,
     },
   };
-  if (typeof res.body === 'string') {
-    if (res.body.startsWith('{"resourceType":"OperationOutcome"')) entry.response!.outcome = JSON.parse(res.body);
-    else entry.resource = res.body;
+  const text = Buffer.isBuffer(res.body) ? res.body.toString('utf8') : res.body;
+  if (typeof text === 'string') {
+    if (text.startsWith('{"resourceType":"OperationOutcome"')) entry.response!.outcome = JSON.parse(text);
+    else entry.resource = text;
   } else if (res.body) {
     const b = res.body as { resourceType?: string };
     if (b.resourceType === 'OperationOutcome') entry.response!.outcome = b;
