@@ -95,6 +95,24 @@ describe('buildAuditRecord', () => {
     }
   });
 
+  it('names an operation in a second subtype coding: its OperationDefinition URL and $name (valid R4)', () => {
+    const r = buildAuditRecord({
+      ctx: clinician, type: 'rest', subtype: 'operation', action: 'E', outcome: '0', entities: [], query: '_count=10',
+      patients: ['p-1'], operation: { name: '$everything', definition: 'http://hl7.org/fhir/OperationDefinition/Patient-everything' }, recorded: at,
+    });
+    const e = JSON.parse(complete(r, ['p-1']));
+    expect(e.subtype).toEqual([
+      { system: 'http://hl7.org/fhir/restful-interaction', code: 'operation', display: 'operation' },
+      { system: 'urn:ietf:rfc:3986', code: 'http://hl7.org/fhir/OperationDefinition/Patient-everything', display: '$everything' },
+    ]);
+    expect(r.subtype).toBe('operation');
+    expect(validator.validate(e).filter((i) => i.severity === 'error')).toEqual([]);
+    const refused = JSON.parse(
+      complete(buildAuditRecord({ ctx: clinician, type: 'rest', subtype: 'operation', action: 'E', outcome: '4', entities: [], operation: { name: '$match' } }), []),
+    );
+    expect(refused.subtype[1]).toEqual({ display: '$match' });
+  });
+
   it('records the query in base64 (BALP Query) and break-glass as purposeOfEvent BTG', () => {
     const r = buildAuditRecord({
       ctx: { ...clinician, breakGlassReason: 'unconscious in ER' }, type: 'rest', subtype: 'search-type', action: 'E', outcome: '0',

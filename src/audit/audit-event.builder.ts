@@ -25,6 +25,8 @@ export interface AuditFacts {
   rids?: string[];
   /** `Type/id` whose patient compartments the insert resolves (searches, refusals). */
   lookups?: string[];
+  /** For `operation`: its name (`$everything`) and OperationDefinition URL, a second subtype coding. */
+  operation?: { name: string; definition?: string };
   /** Fixed in tests; otherwise now and a fresh UUID. */
   recorded?: Date;
   id?: string;
@@ -94,6 +96,7 @@ export function buildAuditRecord(f: AuditFacts): AuditRecord {
     type: TYPE_CODING[f.type],
   };
   if (f.subtype) event.subtype = [{ system: RESTFUL_INTERACTION, code: f.subtype, display: f.subtype }];
+  if (f.subtype && f.operation) (event.subtype as object[]).push(operationCoding(f.operation));
   event.action = f.action;
   event.recorded = at;
   event.outcome = f.outcome;
@@ -132,6 +135,11 @@ function contentParts(base: string, entities: string[], mayHavePatients: boolean
   }
   if (entities.length) return { head: `${open},"entity":[${entities.join(',')}`, open: ',', close: '', tail: ']}' };
   return { head: open, open: ',"entity":[', close: ']', tail: '}' };
+}
+
+/** Which operation: its canonical URL as a URI code when known, its name as the display. */
+function operationCoding(op: { name: string; definition?: string }): object {
+  return op.definition ? { system: 'urn:ietf:rfc:3986', code: op.definition, display: op.name } : { display: op.name };
 }
 
 function agents(f: AuditFacts): object[] {

@@ -82,6 +82,7 @@ export class AuditSubscriber {
       action: actionOf(interaction),
       outcome: outcomeOf(e.status),
       outcomeDesc: e.reason ? `HTTP ${e.status}: ${e.reason}` : `HTTP ${e.status}`,
+      operation: operationOfPath(e.path),
       entities: target ? [`${target.type}/${target.id}`] : [],
       // Whose record the refused request aimed at, so that patient sees the attempt too.
       lookups: target ? [`${target.type}/${target.id}`] : [],
@@ -107,10 +108,17 @@ export function readFacts(e: ReadEvent): AuditFacts {
     outcome: '0',
     entities,
     query: e.query,
+    operation: e.operation,
     patients: e.patients,
     rids: e.rids,
     lookups: known ? undefined : e.references,
   };
+}
+
+/** `$name` of a refused operation request (the last `$` segment), never anything else from the path. */
+function operationOfPath(path: string[]): { name: string } | undefined {
+  const last = path[path.length - 1];
+  return last && /^\$[A-Za-z][A-Za-z0-9-]{0,63}$/.test(last) ? { name: last } : undefined;
 }
 
 function writeAction(interaction: Interaction, changes: PreparedChange[]): AuditAction {

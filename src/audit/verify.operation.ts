@@ -26,7 +26,7 @@ export class VerifyOperation implements FhirOperation {
   async handle(ctx: FhirRequestContext, req: FhirRequest): Promise<FhirResponse> {
     assertAuditor(ctx.principal, 'verify the audit chain');
     const v = await verifyChain(this.db);
-    await this.hooks.read({ ctx, interaction: 'operation', resourceType: 'AuditEvent', references: [], patients: [], query: req.rawQuery });
+    await this.hooks.read({ ctx, interaction: 'operation', operation: { name: '$verify', definition: this.definition }, resourceType: 'AuditEvent', references: [], patients: [], query: req.rawQuery });
     const parameter: object[] = [
       { name: 'result', valueBoolean: v.result },
       { name: 'checked', valueInteger: v.checked },

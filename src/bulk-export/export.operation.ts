@@ -60,7 +60,7 @@ export class ExportOperation implements FhirOperation {
     const path = target.id ? `${target.type}/${target.id}/$export` : target.type ? `${target.type}/$export` : '$export';
     const request = `${ctx.baseUrl}/${path}${req.rawQuery ? `?${req.rawQuery}` : ''}`;
     // Fail closed: no record of the kick-off, no export.
-    await this.hooks.read({ ctx, interaction: 'operation', resourceType: target.type, references: target.id ? [`${target.type}/${target.id}`] : [], query: req.rawQuery });
+    await this.hooks.read({ ctx, interaction: 'operation', operation: { name: '$export', definition: this.definition }, resourceType: target.type, references: target.id ? [`${target.type}/${target.id}`] : [], query: req.rawQuery });
     const id = randomUUID();
     await this.jobs.create(id, ctx.principal.sub, request, plan);
     this.wake();

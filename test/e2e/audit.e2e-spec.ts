@@ -295,4 +295,19 @@ describe('audit trail: recording, search and access', () => {
       parameter: [{ name: 'result', valueBoolean: true }, { name: 'checked', valueInteger: n }],
     });
   });
+  it('names the operation of an operation event ($everything), allowed or refused', async () => {
+    const ok = await s.as(auth.clinician).get('/fhir/Patient/pat-1/$everything?_count=5');
+    expect(ok.status).toBe(200);
+    const [e] = await last();
+    expect(e.subtype).toEqual([
+      { system: 'http://hl7.org/fhir/restful-interaction', code: 'operation', display: 'operation' },
+      { system: 'urn:ietf:rfc:3986', code: 'http://hl7.org/fhir/OperationDefinition/Patient-everything', display: '$everything' },
+    ]);
+    expect(entities(e)).toEqual(['query:_count=5', 'Patient/pat-1']);
+    const refused = await s.as(auth.clinician).get('/fhir/Patient/pat-2/$everything');
+    expect(refused.status).toBe(404);
+    const [r] = await last();
+    expect(r.outcome).toBe('4');
+    expect(r.subtype[1]).toEqual({ display: '$everything' });
+  });
 });

@@ -25,6 +25,8 @@ export interface ReadEvent {
   /** Patient ids whose data was returned (search, $everything). */
   patients?: string[];
   query?: string;
+  /** For interaction `operation`: which one (`$everything`) and its OperationDefinition's canonical URL. */
+  operation?: { name: string; definition?: string };
 }
 
 /** A request answered with an error: refused (401, 403, 404 for invisible) or failed. */

@@ -77,6 +77,7 @@ export class PatientEverythingOperation implements FhirOperation {
     await this.hooks.read({
       ctx,
       interaction: 'operation',
+      operation: { name: '$everything', definition: this.definition },
       resourceType: 'Patient',
       references: page.map((r) => `${r.type}/${r.id}`),
       rids: page.map((r) => r.rid),

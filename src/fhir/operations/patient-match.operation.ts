@@ -63,6 +63,7 @@ export class PatientMatchOperation implements FhirOperation {
     await this.hooks.read({
       ctx,
       interaction: 'operation',
+      operation: { name: '$match', definition: this.definition },
       resourceType: 'Patient',
       references: matches.map((m) => `Patient/${m.c.id}`),
       rids: matches.map((m) => m.c.rid),
