@@ -117,6 +117,9 @@ describe('audit trail: recording, search and access', () => {
     expect(e.outcome).toBe('4');
     expect(e.outcomeDesc).toMatch(/^HTTP 401/);
     expect(e.agent[0].who).toEqual({ display: 'unauthenticated' });
+    // Refused before the URL was parsed, yet recorded against its target: pat-2 sees the attempt.
+    expect([e.subtype[0].code, e.action]).toEqual(['read', 'R']);
+    expect(entities(e)).toEqual([`Observation/${obs2}`, 'Patient/pat-2']);
 
     expect((await s.as(auth.clinician).get('/fhir/AuditEvent')).status).toBe(403);
     [e] = await last();
@@ -166,8 +169,8 @@ describe('audit trail: recording, search and access', () => {
     expect(byAgent.map((e: any) => e.outcomeDesc.slice(0, 8)).sort()).toEqual(['HTTP 403', 'HTTP 404']);
     expect(await get('agent:identifier=dr-ivanova&subtype=read&outcome=0&_count=1000')).toHaveLength(2);
     const byEntity = await get(`entity=Observation/${obs2}`);
-    // The city's transaction that wrote it, the break-glass read, the refused read.
-    expect(byEntity.map((e: any) => e.outcome).sort()).toEqual(['0', '0', '4']);
+    // The city's transaction that wrote it, the break-glass read, the unauthenticated read (401), the refused read (404).
+    expect(byEntity.map((e: any) => e.outcome).sort()).toEqual(['0', '0', '4', '4']);
     const created = await get('action=C&type=rest&source=kartoteka&_count=1000');
     expect(created.map((e: any) => e.subtype[0].code)).toEqual(['create']);
     expect(await get('source=Device/elsewhere')).toEqual([]);

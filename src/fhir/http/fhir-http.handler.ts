@@ -41,12 +41,25 @@ export class FhirHttpHandler {
       const res = await this.router.dispatch(ctx, fhirReq);
       send(reply, res, req.method === 'HEAD');
     } catch (e) {
-      // Refusals and failures are audited too (CONTRACT.md, Audit); the filter then answers.
-      if (isFhirError(e)) await this.hooks.refused({ ctx, method: req.method, path, status: e.status, reason: e.message });
+      // Refusals and failures are audited too (CONTRACT.md, Audit); the filter then answers. A
+      // request refused before its URL was parsed (401) is still recorded against its target.
+      if (isFhirError(e)) {
+        await this.hooks.refused({ ctx, method: req.method, path: path.length ? path : pathForAudit(req.url), status: e.status, reason: e.message });
+      }
       throw e;
     } finally {
       this.hooks.requestEnded();
     }
+  }
+}
+
+/** The path segments of a URL the request never got to parse, or none when they are malformed. */
+function pathForAudit(url: string): string[] {
+  try {
+    const q = url.indexOf('?');
+    return splitPath(q < 0 ? url : url.slice(0, q));
+  } catch {
+    return [];
   }
 }
 
