@@ -6,6 +6,7 @@ import { AccessModule } from './access/access.module';
 import { APP_CONFIG, AppConfig } from './config/config';
 import { DatabaseHandle, DatabaseModule } from './database/database.module';
 import { FhirModule } from './fhir/fhir.module';
+import { TokenVerifier } from './identity/token-verifier';
 import { LOGGER } from './observability/logger';
 import { Metrics } from './operations/metrics';
 import { OperationsModule } from './operations/operations.module';
@@ -23,8 +24,10 @@ class CoreModule {
         { provide: LOGGER, useValue: log },
         { provide: Metrics, useValue: metrics },
         { provide: Readiness, useValue: new Readiness() },
+        // One verifier for the FHIR gate, /audit/export and the bulk files: one JWKS cache, one dev key.
+        { provide: TokenVerifier, useFactory: () => TokenVerifier.create(config) },
       ],
-      exports: [APP_CONFIG, LOGGER, Metrics, Readiness],
+      exports: [APP_CONFIG, LOGGER, Metrics, Readiness, TokenVerifier],
     };
   }
 }

@@ -48,10 +48,11 @@ export class AccessModule implements OnModuleInit {
     @Inject(Database) private readonly db: Database,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(LOGGER) private readonly log: Logger,
+    @Inject(TokenVerifier) private readonly verifier: TokenVerifier,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const verifier = await TokenVerifier.create(this.config);
+    const verifier = this.verifier;
     if (verifier.mode === 'dev') {
       this.log.warn('DEV MODE AUTHENTICATION: tokens are signed by a key under DATA_DIR; get one with `npm run token -- --role clinician --user Practitioner/ID`. Never use this in production.');
     }

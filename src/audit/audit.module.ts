@@ -51,9 +51,8 @@ const SEAL_LAG_READY_SECONDS = 120;
     },
     {
       provide: AUDIT_EXPORT,
-      inject: [Database, AuditWriter, APP_CONFIG],
-      useFactory: async (db: Database, writer: AuditWriter, config: AppConfig) => {
-        const verifier = await TokenVerifier.create(config);
+      inject: [Database, AuditWriter, APP_CONFIG, TokenVerifier],
+      useFactory: (db: Database, writer: AuditWriter, config: AppConfig, verifier: TokenVerifier) => {
         return new AuditExport(db, config.auditEnabled ? writer : undefined, (h) => verifier.verify(h), config.publicBaseUrl);
       },
     },

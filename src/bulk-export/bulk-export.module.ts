@@ -31,9 +31,8 @@ import { ExportOperation } from './export.operation';
     },
     {
       provide: BULK_EXPORT,
-      inject: [ExportJobs, FhirHooks, APP_CONFIG],
-      useFactory: async (jobs: ExportJobs, hooks: FhirHooks, config: AppConfig) => {
-        const verifier = await TokenVerifier.create(config);
+      inject: [ExportJobs, FhirHooks, APP_CONFIG, TokenVerifier],
+      useFactory: (jobs: ExportJobs, hooks: FhirHooks, config: AppConfig, verifier: TokenVerifier) => {
         return new BulkExportEndpoints(jobs, hooks, (h) => verifier.verify(h), config.dataDir, config.publicBaseUrl);
       },
     },
