@@ -7,7 +7,7 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { MIGRATIONS } from '../../migrations';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { LOGGER } from '../observability/logger';
-import { Database } from './database';
+import { Database, guardPoolClients } from './database';
 import { EmbeddedPostgresHandle, startEmbeddedPostgres } from './embedded-postgres';
 
 export interface DatabaseHandle {
@@ -44,11 +44,14 @@ export async function openDatabase(config: AppConfig, log: Logger): Promise<Data
     throw e;
   }
   const pool = (dataSource.driver as PostgresDriver).master as Pool;
+  // The code only: a connection error's message may quote the server's, never values we sent.
+  const lost = (code: string | undefined) => log.warn({ code }, 'database connection lost');
+  guardPoolClients(pool, lost);
   if (config.migrationsRun) await runMigrations(dataSource, pool, log);
   const readPools = config.databaseReadUrls.map(
     (u) => new PgPool({ connectionString: u, max: config.dbPoolSize, connectionTimeoutMillis: 5000, statement_timeout: 60_000 }),
   );
-  for (const p of readPools) p.on('error', () => undefined);
+  for (const p of readPools) guardPoolClients(p, lost);
   if (readPools.length) log.info({ replicas: readPools.length }, 'read replicas configured');
   return { dataSource, database: new Database(pool, readPools), embedded };
 }
