@@ -1,3 +1,6 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { Pool } from 'pg';
 import { chainState, missingWrites, unauditedReads, unauditedWrites, verify, waitForSealed } from '../support/load-checks';
 import { scratchDatabase, ServerProcess, startServerProcess } from '../support/server-process';
@@ -17,18 +20,21 @@ describe('two instances on one database', () => {
   let db: { url: string; drop(): Promise<void> };
   let sql: Pool;
   const servers: ServerProcess[] = [];
+  // Export files live under DATA_DIR: instances behind one balancer share it (docker/compose.yaml).
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-ops-shared-'));
 
   beforeAll(async () => {
     db = await scratchDatabase();
     sql = new Pool({ connectionString: db.url, max: 2 });
     // Both migrate an empty database at once: one waits for the other's migration lock.
-    servers.push(...(await Promise.all(['a', 'b'].map((n) => startServerProcess(`instance-${n}`, db.url, { MIGRATIONS_RUN: 'true' })))));
+    servers.push(...(await Promise.all(['a', 'b'].map((n) => startServerProcess(`instance-${n}`, db.url, { MIGRATIONS_RUN: 'true', DATA_DIR: dataDir })))));
   });
 
   afterAll(async () => {
     await Promise.all(servers.map((s) => s.stop()));
     await sql?.end();
     await db?.drop();
+    fs.rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('migrated once, with both instances ready', async () => {
@@ -71,5 +77,41 @@ describe('two instances on one database', () => {
       expect(s.alive()).toBe(true);
       expect(s.output()).not.toMatch(/audit seal round failed|audit insert failed/);
     }
+  });
+
+  it('Bulk $export jobs kicked off on either instance are each claimed by one worker and served by both', async () => {
+    const auth = await adminAuth();
+    const patients = (await sql.query<{ n: number }>(`SELECT count(*)::int AS n FROM resource WHERE resource_type = 'Patient' AND NOT deleted`)).rows[0].n;
+    expect(patients).toBeGreaterThan(10);
+    const jobs: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const res = await fetch(`${servers[i % 2].url}/fhir/$export?_type=Patient`, { headers: { Authorization: auth, Prefer: 'respond-async', Accept: 'application/fhir+json' } });
+      expect(res.status).toBe(202);
+      jobs.push(new URL(res.headers.get('content-location')!).pathname);
+    }
+    for (const [i, job] of jobs.entries()) {
+      // Polled on the other instance than the one that took the kick-off.
+      const other = servers[(i + 1) % 2].url;
+      let manifest: { output: { type: string; url: string; count: number }[]; error: unknown[] } | undefined;
+      for (let t = 0; t < 300 && !manifest; t++) {
+        const res = await fetch(`${other}${job}`, { headers: { Authorization: auth } });
+        if (res.status === 200) manifest = (await res.json()) as typeof manifest;
+        else {
+          expect(res.status).toBe(202);
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      }
+      expect(manifest?.error).toEqual([]);
+      expect(manifest!.output.map((o) => [o.type, o.count])).toEqual([['Patient', patients]]);
+      for (const s of servers) {
+        const file = await fetch(`${s.url}${new URL(manifest!.output[0].url).pathname}`, { headers: { Authorization: auth } });
+        expect(file.status).toBe(200);
+        const ids = (await file.text()).trim().split('\n').map((l) => JSON.parse(l).id as string);
+        expect(new Set(ids).size).toBe(patients);
+      }
+    }
+    const claimed = await sql.query<{ status: string; worker: string | null }>(`SELECT status, worker FROM bulk_export_job`);
+    expect(claimed.rows.map((r) => r.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+    expect(claimed.rows.every((r) => r.worker)).toBe(true);
   });
 });

@@ -48,7 +48,9 @@ export async function startServerProcess(
 ): Promise<ServerProcess> {
   const { publicKeyFile } = await testKeys();
   const port = env.PORT ? Number(env.PORT) : await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), `kt-ops-${name}-`));
+  // DATA_DIR (export files) may be given to share it between instances; else one of its own.
+  const ownDataDir = !env.DATA_DIR;
+  const dataDir = env.DATA_DIR ?? fs.mkdtempSync(path.join(os.tmpdir(), `kt-ops-${name}-`));
   const child = spawn(process.execPath, [MAIN], {
     env: {
       PATH: process.env.PATH ?? '',
@@ -97,7 +99,7 @@ export async function startServerProcess(
       await exited;
     },
   };
-  exited.then(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+  if (ownDataDir) void exited.then(() => fs.rmSync(dataDir, { recursive: true, force: true }));
   const deadline = Date.now() + readyTimeoutMs;
   for (;;) {
     if (!alive()) throw new Error(`${name} exited before it listened:\n${out.slice(-3000)}`);
