@@ -25,6 +25,14 @@ export interface AppConfig {
   /** Port of the embedded PostgreSQL when DATABASE_URL is unset. */
   embeddedPgPort: number;
   dbPoolSize: number;
+  /** How long to wait for a pooled connection (an idle one, or a new one to be opened), in ms. */
+  dbConnectTimeoutMs: number;
+  /**
+   * Client-side limit on one statement, in ms (0 = none): a database that stops answering without
+   * closing the connection (frozen, cut off by the network) fails the request with 503 instead of
+   * holding it for ever. Above the server's own 60 s statement_timeout by default.
+   */
+  dbQueryTimeoutMs: number;
   logLevel: string;
   /** Base URL as clients see it (for Location, Bundle links); derived from the request when unset. */
   publicBaseUrl: string | undefined;
@@ -100,6 +108,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     seedDemo: bool(env, 'SEED_DEMO', true),
     embeddedPgPort: int(env, 'EMBEDDED_PG_PORT', 54329, 1, 65535),
     dbPoolSize: int(env, 'DB_POOL_SIZE', 20, 1, 500),
+    dbConnectTimeoutMs: int(env, 'DB_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
+    dbQueryTimeoutMs: int(env, 'DB_QUERY_TIMEOUT_MS', 65_000, 0, 3_600_000),
     logLevel: env.LOG_LEVEL || 'info',
     publicBaseUrl: url(env, 'PUBLIC_BASE_URL')?.replace(/\/+$/, ''),
     rateLimitPerSecond: num(env, 'RATE_LIMIT_PER_SECOND', 0, 0, 1_000_000),

@@ -49,6 +49,7 @@ describe('mapDatabaseError', () => {
     ['connect timeout', { message: 'timeout exceeded when trying to connect' }],
     ['a client whose connection failed', { message: 'Client has encountered a connection error and is not queryable' }],
     ['statement timeout', { code: '57014', message: 'canceling statement due to statement timeout' }],
+    ['a server that stopped answering', { message: 'Query read timeout' }],
   ])('answers 503 for %s', (_name, e) => {
     const mapped = mapDatabaseError(Object.assign(new Error(e.message), e));
     expect(mapped).toBeInstanceOf(FhirError);

@@ -28,7 +28,7 @@ function isUnavailable(e: unknown): boolean {
   if (err?.code && CONNECTION_CODES.has(err.code)) return true;
   if (err?.code === 'ECONNREFUSED' || err?.code === 'ECONNRESET' || err?.code === '57014') return true;
   // pg's own texts: a dropped connection, a connect timeout, a client whose connection failed earlier.
-  return /Connection terminated|timeout exceeded when trying to connect|not queryable/i.test(err?.message ?? '');
+  return /Connection terminated|timeout exceeded when trying to connect|not queryable|Query read timeout/i.test(err?.message ?? '');
 }
 
 const GUARDED = Symbol('kt.clientErrorGuard');
@@ -171,8 +171,14 @@ export class Database {
         client.release();
         return result;
       } catch (e) {
+        // A connection that failed is discarded, and with it the transaction: a ROLLBACK would
+        // only wait once more on a server that does not answer.
+        if (isUnavailable(e)) {
+          client.release(e as Error);
+          throw mapDatabaseError(e);
+        }
         await client.query('ROLLBACK').catch(() => undefined);
-        client.release(isUnavailable(e) ? (e as Error) : undefined);
+        client.release();
         if (isRetryable(e) && attempt < attempts) continue;
         if (isRetryable(e)) throw conflict('The resource was changed concurrently; retry the request');
         throw mapDatabaseError(e);

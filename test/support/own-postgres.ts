@@ -18,6 +18,13 @@ export interface OwnPostgres {
   /** `pg_ctl stop -m fast`: disconnects every session, then shuts down. */
   stop(): Promise<void>;
   start(): Promise<void>;
+  /**
+   * SIGSTOP to the postmaster and every backend: the server keeps its connections open and its
+   * port listening but answers nothing, as a frozen host or a network cut looks to a client.
+   */
+  freeze(): void;
+  /** SIGCONT to what freeze() stopped. */
+  thaw(): void;
   /** Stops (immediately) and deletes the cluster. */
   destroy(): Promise<void>;
 }
@@ -47,13 +54,43 @@ export async function startOwnPostgres(): Promise<OwnPostgres> {
   const log = path.join(root, 'postgres.log');
   const start = () => run('pg_ctl', ['start', '-D', data, '-l', log, '-w', '-t', '60']);
   await start();
+  let frozen: number[] = [];
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     stop: () => run('pg_ctl', ['stop', '-D', data, '-m', 'fast', '-w', '-t', '60']),
     start,
+    freeze: () => {
+      const postmaster = Number(fs.readFileSync(path.join(data, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      // The postmaster first, so that it forks no new backend while the others are stopped.
+      process.kill(postmaster, 'SIGSTOP');
+      frozen = [postmaster, ...childrenOf(postmaster)];
+      for (const pid of frozen.slice(1)) process.kill(pid, 'SIGSTOP');
+    },
+    thaw: () => {
+      for (const pid of frozen.slice(1)) process.kill(pid, 'SIGCONT');
+      if (frozen[0]) process.kill(frozen[0], 'SIGCONT');
+      frozen = [];
+    },
     destroy: async () => {
+      if (frozen.length) for (const pid of frozen) process.kill(pid, 'SIGCONT');
       await run('pg_ctl', ['stop', '-D', data, '-m', 'immediate', '-w', '-t', '30']).catch(() => undefined);
       fs.rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/** Child process ids of pid, from /proc (Linux). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(d));
+    } catch {
+      /* gone */
+    }
+  }
+  return out;
 }

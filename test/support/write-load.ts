@@ -37,12 +37,14 @@ export interface LoadOptions {
   requestTimeoutMs?: number;
   /** Pause between a client's requests (ms), to keep the load steady rather than maximal. */
   pauseMs?: number;
+  /** Filled as answers arrive (to watch the load while it runs); a new one when not given. */
+  into?: LoadResult;
 }
 
 const FHIR = 'application/fhir+json';
 
 export async function runWriteLoad(o: LoadOptions): Promise<LoadResult> {
-  const result: LoadResult = { outcomes: [], acknowledged: new Map(), reads: new Map() };
+  const result: LoadResult = o.into ?? { outcomes: [], acknowledged: new Map(), reads: new Map() };
   let stopped = false;
   void o.until.then(() => (stopped = true));
   let turn = 0;

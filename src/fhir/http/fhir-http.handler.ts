@@ -41,7 +41,13 @@ export class FhirHttpHandler {
       send(reply, res, req.method === 'HEAD');
     } catch (e) {
       // Refusals and failures are audited too (CONTRACT.md, Audit); the filter then answers.
-      if (isFhirError(e)) await this.hooks.refused({ ctx, method: req.method, path, status: e.status, reason: e.message });
+      // A 5xx (the database unavailable, say) is not held back waiting on an audit log that is
+      // most likely unavailable too: its event is written when it can be, best effort as always.
+      if (isFhirError(e)) {
+        const refused = this.hooks.refused({ ctx, method: req.method, path, status: e.status, reason: e.message });
+        if (e.status < 500) await refused;
+        else refused.catch(() => undefined);
+      }
       throw e;
     }
   }
