@@ -7,9 +7,10 @@ import { LoadResult, Outcome, runWriteLoad } from '../support/write-load';
 
 /**
  * Fault tests (issue #8 item 6): the process killed outright under write load, and PostgreSQL
- * stopped under load. What a client was told must stay true: a 2xx write is durable and
- * audited, a read is never answered without its AuditEvent, and an outage answers 503
- * OperationOutcomes promptly, then heals by itself.
+ * stopped, or frozen, under load. What a client was told must stay true: a 2xx write is durable
+ * and audited, a read is never answered without its AuditEvent, and an outage answers 503
+ * OperationOutcomes promptly, then heals by itself. The outages use a PostgreSQL cluster of the
+ * test's own, so they run the same with or without DATABASE_URL.
  */
 jest.setTimeout(150_000);
 
