@@ -44,6 +44,11 @@ export interface AppConfig {
   authTokenEndpoint: string | undefined;
   /** Record AuditEvents (AUDIT_ENABLED, default true); false only to measure what auditing costs. */
   auditEnabled: boolean;
+  /**
+   * Proxies whose X-Forwarded-For names the real client (TRUST_PROXY: addresses or CIDR ranges,
+   * comma-separated, or `true` for any): the address audited and rate limited. Default: none.
+   */
+  trustProxy: boolean | string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -85,6 +90,17 @@ function url(env: Env, name: string): string | undefined {
   return raw;
 }
 
+function trustProxy(env: Env): boolean | string[] {
+  const raw = (env.TRUST_PROXY ?? '').trim();
+  if (raw === '' || /^(false|0|no)$/i.test(raw)) return false;
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const a of list) {
+    if (!/^[0-9A-Fa-f.:]+(\/\d{1,3})?$/.test(a)) throw new Error('TRUST_PROXY must be true, false, or addresses and CIDR ranges separated by commas');
+  }
+  return list;
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const databaseReadUrls = (env.DATABASE_READ_URLS ?? '')
     .split(',')
@@ -117,6 +133,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     authAuthorizeEndpoint: url(env, 'AUTH_AUTHORIZE_ENDPOINT'),
     authTokenEndpoint: url(env, 'AUTH_TOKEN_ENDPOINT'),
     auditEnabled: bool(env, 'AUDIT_ENABLED', true),
+    trustProxy: trustProxy(env),
   };
 }
 
