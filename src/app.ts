@@ -34,6 +34,8 @@ function fastifyAdapter(config: AppConfig, log: Logger): FastifyAdapter {
     loggerInstance: log,
     disableRequestLogging: true,
     bodyLimit: config.bodyLimit,
+    // Behind a load balancer, the client's own address (audited, rate limited) is in X-Forwarded-For.
+    trustProxy: config.trustProxy,
     genReqId: (req: http.IncomingMessage) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && SANE_REQUEST_ID.test(given) ? given : randomUUID();

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Database, Queryable } from '../database/database';
-import { serviceUnavailable } from '../fhir/errors/fhir-error';
+import { FhirError, serviceUnavailable } from '../fhir/errors/fhir-error';
 import type { AuditRecord } from './audit-event.builder';
 import { insertAuditRecords } from './audit-insert';
 
@@ -144,7 +144,8 @@ export class AuditWriter {
       this.totals.seconds += Number(process.hrtime.bigint() - t0) / 1e9;
     } catch (e) {
       // The code only: a database message can quote values.
-      this.log.error({ events: batch.length, code: (e as { code?: string })?.code ?? 'timeout' }, 'audit insert failed');
+      const code = (e as { code?: string })?.code ?? (e instanceof FhirError ? `http-${e.status}` : 'timeout');
+      this.log.error({ events: batch.length, code }, 'audit insert failed');
       const unavailable = serviceUnavailable('The audit log is unavailable; retry later');
       for (const w of batch) w.reject(unavailable);
     } finally {

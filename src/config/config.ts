@@ -25,6 +25,14 @@ export interface AppConfig {
   /** Port of the embedded PostgreSQL when DATABASE_URL is unset. */
   embeddedPgPort: number;
   dbPoolSize: number;
+  /** How long to wait for a pooled connection (an idle one, or a new one to be opened), in ms. */
+  dbConnectTimeoutMs: number;
+  /**
+   * Client-side limit on one statement, in ms (0 = none): a database that stops answering without
+   * closing the connection (frozen, cut off by the network) fails the request with 503 instead of
+   * holding it for ever. Above the server's own 60 s statement_timeout by default.
+   */
+  dbQueryTimeoutMs: number;
   logLevel: string;
   /** Base URL as clients see it (for Location, Bundle links); derived from the request when unset. */
   publicBaseUrl: string | undefined;
@@ -39,6 +47,11 @@ export interface AppConfig {
   /** Audit group commit: statements in flight at once, and how long (ms) a further one gathers events. */
   auditStatementsInFlight: number;
   auditGatherMs: number;
+  /**
+   * Proxies whose X-Forwarded-For names the real client (TRUST_PROXY: addresses or CIDR ranges,
+   * comma-separated, or `true` for any): the address audited and rate limited. Default: none.
+   */
+  trustProxy: boolean | string[];
 }
 
 type Env = Record<string, string | undefined>;
@@ -80,6 +93,17 @@ function url(env: Env, name: string): string | undefined {
   return raw;
 }
 
+function trustProxy(env: Env): boolean | string[] {
+  const raw = (env.TRUST_PROXY ?? '').trim();
+  if (raw === '' || /^(false|0|no)$/i.test(raw)) return false;
+  if (/^(true|1|yes)$/i.test(raw)) return true;
+  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const a of list) {
+    if (!/^[0-9A-Fa-f.:]+(\/\d{1,3})?$/.test(a)) throw new Error('TRUST_PROXY must be true, false, or addresses and CIDR ranges separated by commas');
+  }
+  return list;
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const databaseReadUrls = (env.DATABASE_READ_URLS ?? '')
     .split(',')
@@ -103,6 +127,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     seedDemo: bool(env, 'SEED_DEMO', true),
     embeddedPgPort: int(env, 'EMBEDDED_PG_PORT', 54329, 1, 65535),
     dbPoolSize: int(env, 'DB_POOL_SIZE', 20, 1, 500),
+    dbConnectTimeoutMs: int(env, 'DB_CONNECT_TIMEOUT_MS', 5000, 100, 600_000),
+    dbQueryTimeoutMs: int(env, 'DB_QUERY_TIMEOUT_MS', 65_000, 0, 3_600_000),
     logLevel: env.LOG_LEVEL || 'info',
     publicBaseUrl: url(env, 'PUBLIC_BASE_URL')?.replace(/\/+$/, ''),
     rateLimitPerSecond: num(env, 'RATE_LIMIT_PER_SECOND', 0, 0, 1_000_000),
@@ -112,6 +138,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     auditEnabled: bool(env, 'AUDIT_ENABLED', true),
     auditStatementsInFlight: int(env, 'AUDIT_STATEMENTS_IN_FLIGHT', 2, 1, 16),
     auditGatherMs: int(env, 'AUDIT_GATHER_MS', 1, 0, 100),
+    trustProxy: trustProxy(env),
   };
 }
 

@@ -7,7 +7,7 @@ import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import { MIGRATIONS } from '../../migrations';
 import { APP_CONFIG, AppConfig } from '../config/config';
 import { LOGGER } from '../observability/logger';
-import { Database } from './database';
+import { Database, guardPoolClients } from './database';
 import { EmbeddedPostgresHandle, startEmbeddedPostgres } from './embedded-postgres';
 
 export interface DatabaseHandle {
@@ -20,6 +20,24 @@ export const DATABASE_HANDLE = Symbol('DATABASE_HANDLE');
 
 /** An arbitrary constant: the advisory lock that lets one instance at a time run migrations. */
 const MIGRATION_LOCK = 0x4b415254;
+
+/** The server aborts a statement after this long; the client-side DB_QUERY_TIMEOUT_MS covers a server that cannot. */
+const STATEMENT_TIMEOUT_MS = 60_000;
+
+/**
+ * pg pool settings for the primary and the replicas. keepAlive lets the kernel notice a peer that
+ * vanished without closing the connection; query_timeout bounds a statement on a server that
+ * stopped answering (pg then rejects with "Query read timeout", answered 503).
+ */
+export function poolOptions(config: Pick<AppConfig, 'dbPoolSize' | 'dbConnectTimeoutMs' | 'dbQueryTimeoutMs'>) {
+  return {
+    max: config.dbPoolSize,
+    connectionTimeoutMillis: config.dbConnectTimeoutMs,
+    statement_timeout: STATEMENT_TIMEOUT_MS,
+    ...(config.dbQueryTimeoutMs > 0 ? { query_timeout: config.dbQueryTimeoutMs } : {}),
+    keepAlive: true,
+  };
+}
 
 export async function openDatabase(config: AppConfig, log: Logger): Promise<DatabaseHandle> {
   let embedded: EmbeddedPostgresHandle | undefined;
@@ -35,7 +53,7 @@ export async function openDatabase(config: AppConfig, log: Logger): Promise<Data
     migrationsTableName: 'typeorm_migrations',
     synchronize: false,
     logging: false,
-    extra: { max: config.dbPoolSize, connectionTimeoutMillis: 5000, statement_timeout: 60_000 },
+    extra: poolOptions(config),
   });
   try {
     await dataSource.initialize();
@@ -44,11 +62,14 @@ export async function openDatabase(config: AppConfig, log: Logger): Promise<Data
     throw e;
   }
   const pool = (dataSource.driver as PostgresDriver).master as Pool;
+  // The code only: a connection error's message may quote the server's, never values we sent.
+  const lost = (code: string | undefined) => log.warn({ code }, 'database connection lost');
+  guardPoolClients(pool, lost);
   if (config.migrationsRun) await runMigrations(dataSource, pool, log);
   const readPools = config.databaseReadUrls.map(
-    (u) => new PgPool({ connectionString: u, max: config.dbPoolSize, connectionTimeoutMillis: 5000, statement_timeout: 60_000 }),
+    (u) => new PgPool({ connectionString: u, ...poolOptions(config) }),
   );
-  for (const p of readPools) p.on('error', () => undefined);
+  for (const p of readPools) guardPoolClients(p, lost);
   if (readPools.length) log.info({ replicas: readPools.length }, 'read replicas configured');
   return { dataSource, database: new Database(pool, readPools), embedded };
 }

@@ -27,7 +27,30 @@ function isUnavailable(e: unknown): boolean {
   const err = e as { code?: string; message?: string };
   if (err?.code && CONNECTION_CODES.has(err.code)) return true;
   if (err?.code === 'ECONNREFUSED' || err?.code === 'ECONNRESET' || err?.code === '57014') return true;
-  return /Connection terminated|timeout exceeded when trying to connect/i.test(err?.message ?? '');
+  // pg's own texts: a dropped connection, a connect timeout, a client whose connection failed earlier.
+  return /Connection terminated|timeout exceeded when trying to connect|not queryable|Query read timeout/i.test(err?.message ?? '');
+}
+
+const GUARDED = Symbol('kt.clientErrorGuard');
+
+/**
+ * pg emits 'error' on a client whose connection drops (PostgreSQL restarted, a network cut). The
+ * pool listens only while the client is idle; a checked-out client (a transaction between two
+ * statements, the sealer, a cursor) with no listener would throw the event and end the process.
+ * Every client therefore gets a listener of its own; the failed statement or the next one
+ * rejects, the holder releases the client with the error, and the pool discards it.
+ */
+export function guardPoolClients(pool: Pool, onError: (code: string | undefined) => void): void {
+  const guard = (client: PoolClient) => {
+    const c = client as PoolClient & { [GUARDED]?: true };
+    if (c[GUARDED]) return;
+    c[GUARDED] = true;
+    client.on('error', (e: Error) => onError((e as { code?: string }).code));
+  };
+  pool.on('connect', guard);
+  // The first client (TypeORM's, made before this runs) is guarded when it is first checked out.
+  pool.on('acquire', guard);
+  pool.on('error', (e: Error) => onError((e as { code?: string }).code));
 }
 
 /** `16/B374D848` → a comparable number (FHIR-independent PostgreSQL WAL position). */
@@ -148,8 +171,14 @@ export class Database {
         client.release();
         return result;
       } catch (e) {
+        // A connection that failed is discarded, and with it the transaction: a ROLLBACK would
+        // only wait once more on a server that does not answer.
+        if (isUnavailable(e)) {
+          client.release(e as Error);
+          throw mapDatabaseError(e);
+        }
         await client.query('ROLLBACK').catch(() => undefined);
-        client.release(isUnavailable(e) ? (e as Error) : undefined);
+        client.release();
         if (isRetryable(e) && attempt < attempts) continue;
         if (isRetryable(e)) throw conflict('The resource was changed concurrently; retry the request');
         throw mapDatabaseError(e);

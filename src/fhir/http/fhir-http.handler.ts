@@ -43,8 +43,13 @@ export class FhirHttpHandler {
     } catch (e) {
       // Refusals and failures are audited too (CONTRACT.md, Audit); the filter then answers. A
       // request refused before its URL was parsed (401) is still recorded against its target.
+      // A 5xx (the database unavailable, say) is not held back waiting on an audit log that is
+      // most likely unavailable too: its event is written when it can be, best effort as always.
       if (isFhirError(e)) {
-        await this.hooks.refused({ ctx, method: req.method, path: path.length ? path : pathForAudit(req.url), status: e.status, reason: e.message });
+        const target = path.length ? path : pathForAudit(req.url);
+        const refused = this.hooks.refused({ ctx, method: req.method, path: target, status: e.status, reason: e.message });
+        if (e.status < 500) await refused;
+        else refused.catch(() => undefined);
       }
       throw e;
     } finally {
