@@ -55,42 +55,82 @@ function columns(n: number): unknown[][] {
   return Array.from({ length: n }, () => []);
 }
 
-export function buildBatchParams(changes: PreparedChange[]): unknown[] {
-  const ins = columns(7);
-  const upd = columns(5);
-  const ver = columns(8);
-  const reindex: string[] = [];
-  const tok = columns(6);
-  const str = columns(5);
-  const dat = columns(5);
-  const ref = columns(6);
-  const qty = columns(7);
-  const num = columns(4);
-  const uri = columns(4);
-  const cmp = columns(3);
+/**
+ * The rows a list of changes writes, table by table, as columns (one array per column, in the
+ * column order of the statement above). The one place that decides what a write stores: the
+ * batched statement sends these columns as array parameters, and the bulk loader
+ * (copy-writer.ts) sends the same rows through COPY.
+ */
+export interface BatchRows {
+  /** resource (rid, resource_type, id, version_id, last_updated, deleted, content) of new resources. */
+  ins: unknown[][];
+  /** resource (rid, version_id, last_updated, deleted, content) of existing ones. */
+  upd: unknown[][];
+  /** resource_version (rid, version_id, resource_type, id, last_updated, deleted, method, content). */
+  ver: unknown[][];
+  /** rids whose old index and compartment rows go. */
+  reindex: string[];
+  /** sp_token (rid, resource_type, param, system, code, text). */
+  tok: unknown[][];
+  /** sp_string (rid, resource_type, param, norm, exact). */
+  str: unknown[][];
+  /** sp_date (rid, resource_type, param, low, high). */
+  dat: unknown[][];
+  /** sp_reference (rid, resource_type, param, target_type, target_id, url). */
+  ref: unknown[][];
+  /** sp_quantity (rid, resource_type, param, value, system, code, unit). */
+  qty: unknown[][];
+  /** sp_number (rid, resource_type, param, value). */
+  num: unknown[][];
+  /** sp_uri (rid, resource_type, param, value). */
+  uri: unknown[][];
+  /** resource_compartment (rid, patient_id, resource_type). */
+  cmp: unknown[][];
+}
+
+export function batchRows(changes: PreparedChange[]): BatchRows {
+  const b: BatchRows = {
+    ins: columns(7),
+    upd: columns(5),
+    ver: columns(8),
+    reindex: [],
+    tok: columns(6),
+    str: columns(5),
+    dat: columns(5),
+    ref: columns(6),
+    qty: columns(7),
+    num: columns(4),
+    uri: columns(4),
+    cmp: columns(3),
+  };
   for (const c of changes) {
     const lu = c.lastUpdated.toISOString();
     if (c.isNew) {
-      push(ins, c.rid, c.resourceType, c.id, c.versionId, lu, c.deleted, c.content ?? '{}');
+      push(b.ins, c.rid, c.resourceType, c.id, c.versionId, lu, c.deleted, c.content ?? '{}');
     } else {
-      push(upd, c.rid, c.versionId, lu, c.deleted, c.content);
-      reindex.push(c.rid);
+      push(b.upd, c.rid, c.versionId, lu, c.deleted, c.content);
+      b.reindex.push(c.rid);
     }
-    push(ver, c.rid, c.versionId, c.resourceType, c.id, lu, c.deleted, c.method, c.deleted ? null : c.content);
+    push(b.ver, c.rid, c.versionId, c.resourceType, c.id, lu, c.deleted, c.method, c.deleted ? null : c.content);
     const ix = c.index;
     if (!ix) continue;
     const t = c.resourceType;
-    for (const r of ix.token) push(tok, c.rid, t, r.param, r.system, r.code, r.text);
-    for (const r of ix.string) push(str, c.rid, t, r.param, r.norm, r.exact);
+    for (const r of ix.token) push(b.tok, c.rid, t, r.param, r.system, r.code, r.text);
+    for (const r of ix.string) push(b.str, c.rid, t, r.param, r.norm, r.exact);
     for (const r of ix.date)
-      push(dat, c.rid, t, r.param, r.low ? r.low.toISOString() : INFINITY_LOW, r.high ? r.high.toISOString() : INFINITY_HIGH);
-    for (const r of ix.reference) push(ref, c.rid, t, r.param, r.targetType, r.targetId, r.url);
-    for (const r of ix.quantity) push(qty, c.rid, t, r.param, String(r.value), r.system, r.code, r.unit);
-    for (const r of ix.number) push(num, c.rid, t, r.param, String(r.value));
-    for (const r of ix.uri) push(uri, c.rid, t, r.param, r.value);
-    for (const p of ix.compartments) push(cmp, c.rid, p, t);
+      push(b.dat, c.rid, t, r.param, r.low ? r.low.toISOString() : INFINITY_LOW, r.high ? r.high.toISOString() : INFINITY_HIGH);
+    for (const r of ix.reference) push(b.ref, c.rid, t, r.param, r.targetType, r.targetId, r.url);
+    for (const r of ix.quantity) push(b.qty, c.rid, t, r.param, String(r.value), r.system, r.code, r.unit);
+    for (const r of ix.number) push(b.num, c.rid, t, r.param, String(r.value));
+    for (const r of ix.uri) push(b.uri, c.rid, t, r.param, r.value);
+    for (const p of ix.compartments) push(b.cmp, c.rid, p, t);
   }
-  return [...ins, ...upd, ...ver, reindex, ...tok, ...str, ...dat, ...ref, ...qty, ...num, ...uri, ...cmp];
+  return b;
+}
+
+export function buildBatchParams(changes: PreparedChange[]): unknown[] {
+  const b = batchRows(changes);
+  return [...b.ins, ...b.upd, ...b.ver, b.reindex, ...b.tok, ...b.str, ...b.dat, ...b.ref, ...b.qty, ...b.num, ...b.uri, ...b.cmp];
 }
 
 function push(cols: unknown[][], ...values: unknown[]): void {
