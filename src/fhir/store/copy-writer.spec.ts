@@ -17,7 +17,17 @@ describe('COPY text format', () => {
   });
 
   it('joins columns into tab-separated lines', () => {
-    const text = [...copyText([['1', '2'], ['Patient', 'Observation'], [null, 'x\ty']])].join('');
-    expect(text).toBe('1\tPatient\t\\N\n2\tObservation\tx\\ty\n');
+    const text = Buffer.concat(copyText([['1', '2'], ['Patient', 'Observation'], [null, 'x\ty'], [true, false]])).toString();
+    expect(text).toBe('1\tPatient\t\\N\tt\n2\tObservation\tx\\ty\tf\n');
+  });
+
+  it('spreads long text over several buffers without splitting or losing a byte', () => {
+    const big = 'Ж'.repeat(700_000); // 1.4 MB of UTF-8: longer than one buffer
+    const ids = Array.from({ length: 3000 }, (_, i) => String(i));
+    const texts = ids.map((i) => `запись ${i} `.repeat(40));
+    texts[1500] = big;
+    const out = copyText([ids, texts]);
+    expect(out.length).toBeGreaterThan(2);
+    expect(Buffer.concat(out).toString()).toBe(ids.map((id, i) => `${id}\t${texts[i]}\n`).join(''));
   });
 });

@@ -23,8 +23,8 @@ const TABLES: readonly (readonly [keyof BatchRows, string])[] = [
   ['cmp', 'resource_compartment (rid, patient_id, resource_type)'],
 ];
 
-/** Bytes of COPY text handed to the connection at once. */
-const CHUNK_CHARS = 1 << 20;
+/** Size of the buffers COPY text is written into (and handed to the connection). */
+const CHUNK_BYTES = 1 << 20;
 
 /**
  * Writes new resources (creates only: no existing row to update, no old index rows to delete)
@@ -45,30 +45,73 @@ export async function copyNewResources(client: CopyTarget, changes: PreparedChan
   }
 }
 
-/** The rows as COPY text format (PostgreSQL sql-copy.html, "Text Format"), in chunks. */
-export function* copyText(columns: unknown[][]): Generator<string> {
+/**
+ * The rows as COPY text format (PostgreSQL sql-copy.html, "Text Format"), encoded straight into
+ * buffers: no per-row strings, and no long concatenated string for V8 to flatten and re-encode.
+ */
+export function copyText(columns: unknown[][]): Buffer[] {
+  const out = new CopyBuffers();
   const n = columns[0].length;
   const last = columns.length - 1;
-  let chunk = '';
   for (let i = 0; i < n; i++) {
-    for (let c = 0; c < last; c++) chunk += copyValue(columns[c][i]) + '\t';
-    chunk += copyValue(columns[last][i]) + '\n';
-    if (chunk.length >= CHUNK_CHARS) {
-      yield chunk;
-      chunk = '';
+    for (let c = 0; c <= last; c++) {
+      out.value(columns[c][i]);
+      out.byte(c === last ? NEWLINE : TAB);
     }
   }
-  if (chunk) yield chunk;
+  return out.done();
 }
 
+const TAB = 9;
+const NEWLINE = 10;
 const SPECIAL = /[\\\n\r\t]/;
 
+class CopyBuffers {
+  private readonly chunks: Buffer[] = [];
+  private buf = Buffer.allocUnsafe(CHUNK_BYTES);
+  private off = 0;
+
+  value(v: unknown): void {
+    if (v === null || v === undefined) this.text('\\N');
+    else if (typeof v === 'boolean') this.byte(v ? 116 : 102); // t, f
+    else if (typeof v === 'string') this.text(SPECIAL.test(v) ? escape(v) : v);
+    else this.text(String(v));
+  }
+
+  byte(b: number): void {
+    if (this.off === this.buf.length) this.next(1);
+    this.buf[this.off++] = b;
+  }
+
+  private text(s: string): void {
+    // A UTF-16 code unit takes at most 3 bytes of UTF-8.
+    if (this.off + s.length * 3 > this.buf.length) this.next(s.length * 3);
+    this.off += this.buf.write(s, this.off);
+  }
+
+  private next(need: number): void {
+    if (this.off > 0) this.chunks.push(this.buf.subarray(0, this.off));
+    this.buf = Buffer.allocUnsafe(Math.max(CHUNK_BYTES, need));
+    this.off = 0;
+  }
+
+  done(): Buffer[] {
+    if (this.off > 0) this.chunks.push(this.buf.subarray(0, this.off));
+    this.off = 0;
+    return this.chunks;
+  }
+}
+
+/** One value as COPY text (for tests and messages; copyText encodes the same way). */
 export function copyValue(v: unknown): string {
   if (v === null || v === undefined) return '\\N';
   if (typeof v === 'boolean') return v ? 't' : 'f';
   const s = String(v);
-  // JSON text (the content columns) never holds a raw newline, CR or tab: usually only the test runs.
-  if (!SPECIAL.test(s)) return s;
+  return SPECIAL.test(s) ? escape(s) : s;
+}
+
+function escape(s: string): string {
+  // JSON text (the content columns) never holds a raw newline, CR or tab; index values may.
   return s.replace(/[\\\n\r\t]/g, (ch) => ESCAPES[ch]);
 }
 
