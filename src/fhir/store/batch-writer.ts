@@ -5,22 +5,24 @@ import type { PreparedChange } from './stored-resource';
  * Writes any number of resource versions, their history rows, index rows and compartment rows
  * in ONE statement of data-modifying CTEs: one round trip per Bundle, not one per row. All CTEs
  * see the same snapshot, so deleting a resource's old index rows and inserting its new ones in
- * the same statement is safe. Values travel only as array parameters.
+ * the same statement is safe. Values travel only as parameters: arrays, except the JSON content
+ * columns, which travel as one text each (see joinContent), split by PostgreSQL.
  */
 const SQL = `
 WITH
  ins AS (
   INSERT INTO resource (rid, resource_type, id, version_id, last_updated, deleted, content)
-  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::bool[], $7::text[])
+  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::bool[], string_to_array($7::text, chr(1), ''))
  ),
  upd AS (
   UPDATE resource r SET version_id = u.v, last_updated = u.lu, deleted = u.del, content = coalesce(u.c, r.content)
-  FROM unnest($8::bigint[], $9::int[], $10::timestamptz[], $11::bool[], $12::text[]) AS u(rid, v, lu, del, c)
+  FROM unnest($8::bigint[], $9::int[], $10::timestamptz[], $11::bool[], string_to_array($12::text, chr(1), '')) AS u(rid, v, lu, del, c)
   WHERE r.rid = u.rid
  ),
  ver AS (
   INSERT INTO resource_version (rid, version_id, resource_type, id, last_updated, deleted, method, content)
-  SELECT * FROM unnest($13::bigint[], $14::int[], $15::text[], $16::text[], $17::timestamptz[], $18::bool[], $19::text[], $20::text[])
+  SELECT * FROM unnest($13::bigint[], $14::int[], $15::text[], $16::text[], $17::timestamptz[], $18::bool[], $19::text[],
+    string_to_array($20::text, chr(1), ''))
  ),
  d1 AS (DELETE FROM sp_token WHERE rid = ANY($21::bigint[])),
  d2 AS (DELETE FROM sp_string WHERE rid = ANY($21::bigint[])),
@@ -130,7 +132,26 @@ export function batchRows(changes: PreparedChange[]): BatchRows {
 
 export function buildBatchParams(changes: PreparedChange[]): unknown[] {
   const b = batchRows(changes);
-  return [...b.ins, ...b.upd, ...b.ver, b.reindex, ...b.tok, ...b.str, ...b.dat, ...b.ref, ...b.qty, ...b.num, ...b.uri, ...b.cmp];
+  const ins = [...b.ins.slice(0, 6), joinContent(b.ins[6] as string[])];
+  const upd = [...b.upd.slice(0, 4), joinContent(b.upd[4] as (string | null)[])];
+  const ver = [...b.ver.slice(0, 7), joinContent(b.ver[7] as (string | null)[])];
+  return [...ins, ...upd, ...ver, b.reindex, ...b.tok, ...b.str, ...b.dat, ...b.ref, ...b.qty, ...b.num, ...b.uri, ...b.cmp];
+}
+
+/** Separates the contents in one text parameter; JSON text never holds a raw control character (RFC 8259 §7). */
+const CONTENT_SEPARATOR = '\u0001';
+
+/**
+ * A content column as one text, split again by `string_to_array(text, chr(1), '')`: sending the
+ * JSON as a text[] literal made pg escape every quote in it and PostgreSQL parse the escapes back,
+ * most of the cost of sending a batch. NULL travels as the empty string, never a resource's JSON.
+ * (One NULL alone joins to '', which splits to an empty array; unnest pads it with NULL, the same.)
+ */
+export function joinContent(contents: readonly (string | null)[]): string {
+  for (const c of contents) {
+    if (c === '' || c?.includes(CONTENT_SEPARATOR)) throw new Error('resource content must be non-empty JSON text');
+  }
+  return contents.map((c) => c ?? '').join(CONTENT_SEPARATOR);
 }
 
 function push(cols: unknown[][], ...values: unknown[]): void {
