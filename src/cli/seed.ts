@@ -4,7 +4,7 @@ import { isFhirError } from '../fhir/errors/fhir-error';
 import type { FhirHooks, WriteEvent } from '../fhir/hooks/fhir-hooks';
 import { extractIndexRows } from '../fhir/search/index/extract-index-rows';
 import type { SearchParameterRegistry } from '../fhir/search/registry/search-parameter-registry';
-import { writeChanges } from '../fhir/store/batch-writer';
+import { copyNewResources, type CopyTarget } from '../fhir/store/copy-writer';
 import { FhirJson, prepareWrite } from '../fhir/store/prepare-change';
 import { RidAllocator } from '../fhir/store/rid-allocator';
 import type { PreparedChange } from '../fhir/store/stored-resource';
@@ -121,9 +121,10 @@ export async function seedPopulation(
 const SEED_CONTEXT = { requestId: 'seed', baseUrl: '' };
 
 /**
- * One transaction per batch, with the write hooks inside it as for any write. Losing the last
- * seed batches in a crash is harmless (the next run writes them), so commits do not wait for the
- * WAL flush.
+ * One transaction per batch, with the write hooks inside it as for any write. The rows are the
+ * ones writeChanges() would insert (batchRows() decides them for both), moved with COPY. Losing
+ * the last seed batches in a crash is harmless (the next run writes them), so commits do not wait
+ * for the WAL flush.
  */
 function write(deps: SeedDeps, changes: PreparedChange[]): Promise<void> {
   const event: WriteEvent = { ctx: SEED_CONTEXT, interaction: 'create', changes };
@@ -131,7 +132,8 @@ function write(deps: SeedDeps, changes: PreparedChange[]): Promise<void> {
     deps.db.transaction(async (tx) => {
       await tx.query('SET LOCAL synchronous_commit = off');
       await deps.hooks.beforeWrite(tx, event);
-      await writeChanges(tx, changes);
+      // Database.transaction hands fn its pg PoolClient, which runs COPY.
+      await copyNewResources(tx as unknown as CopyTarget, changes);
       await deps.hooks.wrote(tx, event);
     }, 1),
   );

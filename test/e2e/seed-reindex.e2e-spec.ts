@@ -112,6 +112,57 @@ describe('seed and reindex', () => {
     expect(now).toEqual(before.filter((r) => !r.includes(`:${deletedKey}:`)));
   });
 
+  it('stores a seeded resource exactly as the API stores the same resource', async () => {
+    const seed = 6160;
+    const other = populationModel({ seed });
+    const resources = [...other.directory, ...[0, 1].map((n) => other.patient(n)).flat()];
+    const done = await seedPopulation(deps, { patients: 2, seed, connections: 2, batchSize: 40 });
+    expect(done.resources).toBe(resources.length);
+    const seededRows = await storedRows(`%${seed}-%`);
+    expect(seededRows.length).toBeGreaterThan(resources.length * 10);
+
+    await s.sql.query('BEGIN');
+    const rids = `SELECT rid FROM resource WHERE id LIKE '%${seed}-%'`;
+    for (const t of [...INDEX_TABLES, 'resource_version']) await s.sql.query(`DELETE FROM ${t} WHERE rid IN (${rids})`);
+    await s.sql.query(`DELETE FROM patient_attachment WHERE source_rid IN (${rids})`);
+    await s.sql.query(`DELETE FROM patient_identity WHERE patient_rid IN (${rids})`);
+    await s.sql.query(`DELETE FROM resource WHERE rid IN (${rids})`);
+    await s.sql.query('COMMIT');
+    expect(await storedRows(`%${seed}-%`)).toEqual([]);
+
+    const bundle = {
+      resourceType: 'Bundle',
+      type: 'transaction',
+      entry: resources.map((r) => ({ resource: r, request: { method: 'PUT', url: `${r.resourceType}/${r.id}` } })),
+    };
+    const res = await s.api.post('/fhir').set('Content-Type', 'application/fhir+json').send(JSON.stringify(bundle));
+    expect(res.status).toBe(200);
+    expect(await storedRows(`%${seed}-%`)).toEqual(seededRows);
+  });
+
+  /**
+   * Every row a write leaves for the resources whose id matches `like`, as text keyed by type/id:
+   * everything but the surrogate rid and the write time (the content's meta.lastUpdated included).
+   */
+  async function storedRows(like: string): Promise<string[]> {
+    const noTime = `regexp_replace(content, '"lastUpdated":"[^"]*"', '"lastUpdated":"-"')`;
+    const queries = [
+      `SELECT concat_ws(' ', 'resource', resource_type, id, version_id, deleted, index_version, ${noTime}) AS row FROM resource WHERE id LIKE $1`,
+      `SELECT concat_ws(' ', 'resource_version', resource_type, id, version_id, deleted, method, ${noTime}) AS row FROM resource_version WHERE id LIKE $1`,
+      ...INDEX_TABLES.map(
+        (t) => `SELECT '${t} ' || r.resource_type || '/' || r.id || ' ' || (row_to_json(x)::jsonb - 'rid')::text AS row
+                  FROM ${t} x JOIN resource r ON r.rid = x.rid WHERE r.id LIKE $1`,
+      ),
+      `SELECT concat_ws(' ', 'patient_attachment', a.patient_id, a.target, r.resource_type || '/' || r.id) AS row
+         FROM patient_attachment a JOIN resource r ON r.rid = a.source_rid WHERE r.id LIKE $1`,
+      `SELECT concat_ws(' ', 'patient_identity', i.system, i.value, r.id) AS row
+         FROM patient_identity i JOIN resource r ON r.rid = i.patient_rid WHERE r.id LIKE $1`,
+    ];
+    const rows: string[] = [];
+    for (const q of queries) rows.push(...(await s.sql.query<{ row: string }>(q, [like])).rows.map((r) => r.row));
+    return rows.sort();
+  }
+
   it('parses the command lines', () => {
     expect(parseSeedArgs(['--patients', '100', '--seed=3'])).toEqual({ patients: 100, seed: 3, connections: 3, batchSize: 3000 });
     expect(() => parseSeedArgs([])).toThrow('--patients N is required');

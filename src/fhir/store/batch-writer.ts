@@ -5,22 +5,24 @@ import type { PreparedChange } from './stored-resource';
  * Writes any number of resource versions, their history rows, index rows and compartment rows
  * in ONE statement of data-modifying CTEs: one round trip per Bundle, not one per row. All CTEs
  * see the same snapshot, so deleting a resource's old index rows and inserting its new ones in
- * the same statement is safe. Values travel only as array parameters.
+ * the same statement is safe. Values travel only as parameters: arrays, except the JSON content
+ * columns, which travel as one text each (see joinContent), split by PostgreSQL.
  */
 const SQL = `
 WITH
  ins AS (
   INSERT INTO resource (rid, resource_type, id, version_id, last_updated, deleted, content)
-  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::bool[], $7::text[])
+  SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::bool[], string_to_array($7::text, chr(1), ''))
  ),
  upd AS (
   UPDATE resource r SET version_id = u.v, last_updated = u.lu, deleted = u.del, content = coalesce(u.c, r.content)
-  FROM unnest($8::bigint[], $9::int[], $10::timestamptz[], $11::bool[], $12::text[]) AS u(rid, v, lu, del, c)
+  FROM unnest($8::bigint[], $9::int[], $10::timestamptz[], $11::bool[], string_to_array($12::text, chr(1), '')) AS u(rid, v, lu, del, c)
   WHERE r.rid = u.rid
  ),
  ver AS (
   INSERT INTO resource_version (rid, version_id, resource_type, id, last_updated, deleted, method, content)
-  SELECT * FROM unnest($13::bigint[], $14::int[], $15::text[], $16::text[], $17::timestamptz[], $18::bool[], $19::text[], $20::text[])
+  SELECT * FROM unnest($13::bigint[], $14::int[], $15::text[], $16::text[], $17::timestamptz[], $18::bool[], $19::text[],
+    string_to_array($20::text, chr(1), ''))
  ),
  d1 AS (DELETE FROM sp_token WHERE rid = ANY($21::bigint[])),
  d2 AS (DELETE FROM sp_string WHERE rid = ANY($21::bigint[])),
@@ -55,42 +57,101 @@ function columns(n: number): unknown[][] {
   return Array.from({ length: n }, () => []);
 }
 
-export function buildBatchParams(changes: PreparedChange[]): unknown[] {
-  const ins = columns(7);
-  const upd = columns(5);
-  const ver = columns(8);
-  const reindex: string[] = [];
-  const tok = columns(6);
-  const str = columns(5);
-  const dat = columns(5);
-  const ref = columns(6);
-  const qty = columns(7);
-  const num = columns(4);
-  const uri = columns(4);
-  const cmp = columns(3);
+/**
+ * The rows a list of changes writes, table by table, as columns (one array per column, in the
+ * column order of the statement above). The one place that decides what a write stores: the
+ * batched statement sends these columns as array parameters, and the bulk loader
+ * (copy-writer.ts) sends the same rows through COPY.
+ */
+export interface BatchRows {
+  /** resource (rid, resource_type, id, version_id, last_updated, deleted, content) of new resources. */
+  ins: unknown[][];
+  /** resource (rid, version_id, last_updated, deleted, content) of existing ones. */
+  upd: unknown[][];
+  /** resource_version (rid, version_id, resource_type, id, last_updated, deleted, method, content). */
+  ver: unknown[][];
+  /** rids whose old index and compartment rows go. */
+  reindex: string[];
+  /** sp_token (rid, resource_type, param, system, code, text). */
+  tok: unknown[][];
+  /** sp_string (rid, resource_type, param, norm, exact). */
+  str: unknown[][];
+  /** sp_date (rid, resource_type, param, low, high). */
+  dat: unknown[][];
+  /** sp_reference (rid, resource_type, param, target_type, target_id, url). */
+  ref: unknown[][];
+  /** sp_quantity (rid, resource_type, param, value, system, code, unit). */
+  qty: unknown[][];
+  /** sp_number (rid, resource_type, param, value). */
+  num: unknown[][];
+  /** sp_uri (rid, resource_type, param, value). */
+  uri: unknown[][];
+  /** resource_compartment (rid, patient_id, resource_type). */
+  cmp: unknown[][];
+}
+
+export function batchRows(changes: PreparedChange[]): BatchRows {
+  const b: BatchRows = {
+    ins: columns(7),
+    upd: columns(5),
+    ver: columns(8),
+    reindex: [],
+    tok: columns(6),
+    str: columns(5),
+    dat: columns(5),
+    ref: columns(6),
+    qty: columns(7),
+    num: columns(4),
+    uri: columns(4),
+    cmp: columns(3),
+  };
   for (const c of changes) {
     const lu = c.lastUpdated.toISOString();
     if (c.isNew) {
-      push(ins, c.rid, c.resourceType, c.id, c.versionId, lu, c.deleted, c.content ?? '{}');
+      push(b.ins, c.rid, c.resourceType, c.id, c.versionId, lu, c.deleted, c.content ?? '{}');
     } else {
-      push(upd, c.rid, c.versionId, lu, c.deleted, c.content);
-      reindex.push(c.rid);
+      push(b.upd, c.rid, c.versionId, lu, c.deleted, c.content);
+      b.reindex.push(c.rid);
     }
-    push(ver, c.rid, c.versionId, c.resourceType, c.id, lu, c.deleted, c.method, c.deleted ? null : c.content);
+    push(b.ver, c.rid, c.versionId, c.resourceType, c.id, lu, c.deleted, c.method, c.deleted ? null : c.content);
     const ix = c.index;
     if (!ix) continue;
     const t = c.resourceType;
-    for (const r of ix.token) push(tok, c.rid, t, r.param, r.system, r.code, r.text);
-    for (const r of ix.string) push(str, c.rid, t, r.param, r.norm, r.exact);
+    for (const r of ix.token) push(b.tok, c.rid, t, r.param, r.system, r.code, r.text);
+    for (const r of ix.string) push(b.str, c.rid, t, r.param, r.norm, r.exact);
     for (const r of ix.date)
-      push(dat, c.rid, t, r.param, r.low ? r.low.toISOString() : INFINITY_LOW, r.high ? r.high.toISOString() : INFINITY_HIGH);
-    for (const r of ix.reference) push(ref, c.rid, t, r.param, r.targetType, r.targetId, r.url);
-    for (const r of ix.quantity) push(qty, c.rid, t, r.param, String(r.value), r.system, r.code, r.unit);
-    for (const r of ix.number) push(num, c.rid, t, r.param, String(r.value));
-    for (const r of ix.uri) push(uri, c.rid, t, r.param, r.value);
-    for (const p of ix.compartments) push(cmp, c.rid, p, t);
+      push(b.dat, c.rid, t, r.param, r.low ? r.low.toISOString() : INFINITY_LOW, r.high ? r.high.toISOString() : INFINITY_HIGH);
+    for (const r of ix.reference) push(b.ref, c.rid, t, r.param, r.targetType, r.targetId, r.url);
+    for (const r of ix.quantity) push(b.qty, c.rid, t, r.param, String(r.value), r.system, r.code, r.unit);
+    for (const r of ix.number) push(b.num, c.rid, t, r.param, String(r.value));
+    for (const r of ix.uri) push(b.uri, c.rid, t, r.param, r.value);
+    for (const p of ix.compartments) push(b.cmp, c.rid, p, t);
   }
-  return [...ins, ...upd, ...ver, reindex, ...tok, ...str, ...dat, ...ref, ...qty, ...num, ...uri, ...cmp];
+  return b;
+}
+
+export function buildBatchParams(changes: PreparedChange[]): unknown[] {
+  const b = batchRows(changes);
+  const ins = [...b.ins.slice(0, 6), joinContent(b.ins[6] as string[])];
+  const upd = [...b.upd.slice(0, 4), joinContent(b.upd[4] as (string | null)[])];
+  const ver = [...b.ver.slice(0, 7), joinContent(b.ver[7] as (string | null)[])];
+  return [...ins, ...upd, ...ver, b.reindex, ...b.tok, ...b.str, ...b.dat, ...b.ref, ...b.qty, ...b.num, ...b.uri, ...b.cmp];
+}
+
+/** Separates the contents in one text parameter; JSON text never holds a raw control character (RFC 8259 §7). */
+const CONTENT_SEPARATOR = '\u0001';
+
+/**
+ * A content column as one text, split again by `string_to_array(text, chr(1), '')`: sending the
+ * JSON as a text[] literal made pg escape every quote in it and PostgreSQL parse the escapes back,
+ * most of the cost of sending a batch. NULL travels as the empty string, never a resource's JSON.
+ * (One NULL alone joins to '', which splits to an empty array; unnest pads it with NULL, the same.)
+ */
+export function joinContent(contents: readonly (string | null)[]): string {
+  for (const c of contents) {
+    if (c === '' || c?.includes(CONTENT_SEPARATOR)) throw new Error('resource content must be non-empty JSON text');
+  }
+  return contents.map((c) => c ?? '').join(CONTENT_SEPARATOR);
 }
 
 function push(cols: unknown[][], ...values: unknown[]): void {
