@@ -1,14 +1,24 @@
 import type { Queryable } from '../../database/database';
+import { partitionOfPatient, pkeyOfRid, primaryPatient } from './partition-key';
 import type { PreparedChange } from './stored-resource';
 
 /**
  * Writes any number of resource versions, their history rows, index rows and compartment rows
  * in ONE statement of data-modifying CTEs: one round trip per Bundle, not one per row. All CTEs
  * see the same snapshot, so deleting a resource's old index rows and inserting its new ones in
- * the same statement is safe. Values travel only as array parameters.
+ * the same statement is safe. Values travel only as array parameters. A new resource's
+ * (resource_type, id) goes into `resource_key`, whose primary key keeps ids unique across the
+ * partitions of `resource` (a concurrent create of the same id fails on resource_key_pkey).
+ * An update that gives a resource a primary patient of another partition keeps its rid and
+ * records (patient, partition) in `resource_moved`, so searches pinned to that patient still
+ * look there (search.service.ts).
  */
 const SQL = `
 WITH
+ key AS (
+  INSERT INTO resource_key (resource_type, id, rid)
+  SELECT * FROM unnest($2::text[], $3::text[], $1::bigint[])
+ ),
  ins AS (
   INSERT INTO resource (rid, resource_type, id, version_id, last_updated, deleted, content)
   SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::bool[], $7::text[])
@@ -45,7 +55,9 @@ WITH
  i7 AS (INSERT INTO sp_uri (rid, resource_type, param, value)
   SELECT * FROM unnest($55::bigint[], $56::text[], $57::text[], $58::text[])),
  i8 AS (INSERT INTO resource_compartment (rid, patient_id, resource_type)
-  SELECT * FROM unnest($59::bigint[], $60::text[], $61::text[]))
+  SELECT * FROM unnest($59::bigint[], $60::text[], $61::text[])),
+ mv AS (INSERT INTO resource_moved (patient_id, pkey)
+  SELECT DISTINCT * FROM unnest($62::text[], $63::smallint[]) ON CONFLICT DO NOTHING)
 SELECT 1`;
 
 const INFINITY_LOW = '-infinity';
@@ -68,6 +80,7 @@ export function buildBatchParams(changes: PreparedChange[]): unknown[] {
   const num = columns(4);
   const uri = columns(4);
   const cmp = columns(3);
+  const moved = columns(2);
   for (const c of changes) {
     const lu = c.lastUpdated.toISOString();
     if (c.isNew) {
@@ -89,8 +102,14 @@ export function buildBatchParams(changes: PreparedChange[]): unknown[] {
     for (const r of ix.number) push(num, c.rid, t, r.param, String(r.value));
     for (const r of ix.uri) push(uri, c.rid, t, r.param, r.value);
     for (const p of ix.compartments) push(cmp, c.rid, p, t);
+    if (!c.isNew) {
+      // An update may give the resource another primary patient; its rid (and partition) stays.
+      const home = pkeyOfRid(c.rid);
+      const primary = primaryPatient(t, c.id, ix);
+      if (home !== undefined && primary !== undefined && partitionOfPatient(primary) !== home) push(moved, primary, home);
+    }
   }
-  return [...ins, ...upd, ...ver, reindex, ...tok, ...str, ...dat, ...ref, ...qty, ...num, ...uri, ...cmp];
+  return [...ins, ...upd, ...ver, reindex, ...tok, ...str, ...dat, ...ref, ...qty, ...num, ...uri, ...cmp, ...moved];
 }
 
 function push(cols: unknown[][], ...values: unknown[]): void {
