@@ -20,7 +20,12 @@ const { ClinicianReach } = require(path.join(dist, 'access/clinician-reach'));
 async function searchSql(query) {
   const now = new Date();
   const req = parseSearch(getSearchParameterRegistry(), 'Observation', new URLSearchParams(query), { strict: false, baseUrl: 'http://x/fhir', now });
-  const q = new SearchQuery(req, new CompileScope('http://x/fhir', now, undefined));
+  // As SearchService does: a search pinned to one patient is bounded to its partition(s).
+  const { pinnedPatient } = require(path.join(dist, 'fhir/search/compile/partition-bound'));
+  const { partitionOfPatient } = require(path.join(dist, 'fhir/store/partition-key'));
+  const pinned = pinnedPatient(req.resourceTypes, req.filters);
+  const partitions = pinned === undefined ? undefined : (p) => (p === pinned ? [partitionOfPatient(p)] : undefined);
+  const q = new SearchQuery(req, new CompileScope('http://x/fhir', now, undefined, partitions));
   let captured;
   await q.page({ query: async (text, values) => ((captured = { text, values }), { rows: [] }) }, req.count + 1);
   return captured;

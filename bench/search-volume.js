@@ -49,7 +49,7 @@ async function load(pool) {
     const r = await pool.query(sql, values);
     console.log(`  ${label}: ${r.rowCount ?? ''} rows in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   };
-  await pool.query(`TRUNCATE resource, resource_version, resource_compartment, sp_token, sp_string, sp_date, sp_reference, sp_quantity, sp_number, sp_uri`);
+  await pool.query(`TRUNCATE resource, resource_key, resource_version, resource_compartment, sp_token, sp_string, sp_date, sp_reference, sp_quantity, sp_number, sp_uri`);
   const P = PATIENTS;
   const M = PER_PATIENT;
   // Patients take rids 1..P; Observation j of patient i takes rid P + (i-1)*M + j.
@@ -104,6 +104,9 @@ async function load(pool) {
   await q('resource_compartment', `
     INSERT INTO resource_compartment (rid, patient_id, resource_type)
     SELECT rid, CASE WHEN resource_type = 'Patient' THEN id ELSE 'p' || ((rid - $1::int - 1) / $2::int + 1) END, resource_type FROM resource`, [P, M]);
+  // Reads by id go through resource_key (migration 1733000000000); these rows stay in the legacy partition (rid < 2^48).
+  await q('resource_key', `
+    INSERT INTO resource_key (resource_type, id, rid) SELECT resource_type, id, rid FROM resource`);
   await q('resource_version', `
     INSERT INTO resource_version (rid, version_id, resource_type, id, last_updated, deleted, method, content)
     SELECT rid, 1, resource_type, id, last_updated, false, 'POST', content FROM resource`);

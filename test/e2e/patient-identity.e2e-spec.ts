@@ -216,9 +216,11 @@ describe('the migration backfills patient_identity from the Patients already sto
       const migration = new PatientIdentity1732800000000();
       await migration.down(q);
       // A duplicate stored while no constraint was there: the older Patient keeps the number.
+      // "Older" is the lower rid; rids carry their partition in the top bits (partition-key.ts), so
+      // the later row is put in the highest partition to be younger than every other.
       const dup = await s.sql.query(
-        `INSERT INTO resource (resource_type, id, version_id, last_updated, content)
-         VALUES ('Patient', 'backfill-dup', 1, now(), $1) RETURNING rid::text`,
+        `INSERT INTO resource (rid, resource_type, id, version_id, last_updated, content)
+         VALUES ((16::bigint << 48) + nextval('resource_rid_seq'), 'Patient', 'backfill-dup', 1, now(), $1) RETURNING rid::text`,
         [JSON.stringify(patient([{ system: OMS, value: oms }]))],
       );
       await migration.up(q);

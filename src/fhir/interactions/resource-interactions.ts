@@ -165,11 +165,11 @@ export class ResourceInteractions {
     try {
       return await fn();
     } catch (e) {
-      if (isUniqueViolation(e, 'resource_type_id_key')) {
+      if (isUniqueViolation(e, 'resource_key_pkey')) {
         try {
           return await fn();
         } catch (e2) {
-          if (isUniqueViolation(e2, 'resource_type_id_key')) throw conflict('The resource was created concurrently');
+          if (isUniqueViolation(e2, 'resource_key_pkey')) throw conflict('The resource was created concurrently');
           throw e2;
         }
       }

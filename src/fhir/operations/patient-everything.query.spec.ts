@@ -14,7 +14,13 @@ describe('everythingSql', () => {
     const q = everythingSql({ patientId: 'p1', limit: 101 });
     expect(q.name).toBe('kt_everything_all_c*_r1__');
     expect(q.values).toEqual(['p1', ['Practitioner', 'Organization', 'Location'], 101]);
-    expect(q.text).toContain(`pat AS (SELECT p.rid FROM resource p WHERE p.resource_type = 'Patient' AND p.id = $1 AND NOT p.deleted)`);
+    // Ids resolve through resource_key: one partition probed, not every partition's (type, id) index.
+    expect(q.text).toContain(
+      `pat AS (SELECT p.rid FROM resource p WHERE p.rid = (SELECT k.rid FROM resource_key k WHERE k.resource_type = 'Patient' AND k.id = $1) AND NOT p.deleted)`,
+    );
+    expect(q.text).toContain(
+      'refs AS (SELECT k.rid FROM resource_key k WHERE (k.resource_type, k.id) IN (SELECT x.target_type, x.target_id FROM sp_reference x WHERE x.rid IN (SELECT rid FROM comp) AND x.target_type = ANY($2::text[])))',
+    );
     expect(q.text).toContain('FROM resource_compartment c WHERE c.patient_id = $1 AND EXISTS (SELECT 1 FROM pat)');
     expect(q.text).toContain('FROM sp_reference x WHERE x.rid IN (SELECT rid FROM comp) AND x.target_type = ANY($2::text[])');
     expect(q.text).toContain('FROM (SELECT rid FROM comp UNION SELECT rid FROM refs ORDER BY rid) m');
@@ -45,7 +51,8 @@ describe('everythingSql', () => {
     expect(q.name).toBe('kt_everything_patient_c*_r1__');
     expect(q.text).toContain('AND NOT p.deleted AND p.rid <> $2)');
     expect(q.text).toContain('FROM resource_compartment c JOIN resource s ON s.rid = c.rid WHERE c.patient_id = $1 AND EXISTS (SELECT 1 FROM pat) AND s.rid <> $3)');
-    expect(q.text).toContain('AND x.target_type = ANY($4::text[])) AND t.rid <> $5)');
+    expect(q.text).toContain('refs AS (SELECT t.rid FROM resource t WHERE t.rid IN (SELECT k.rid FROM resource_key k WHERE (k.resource_type, k.id) IN (');
+    expect(q.text).toContain('AND x.target_type = ANY($4::text[]))) AND t.rid <> $5)');
     expect(q.text).toContain('FROM resource r WHERE r.rid = m.rid AND NOT r.deleted LIMIT 1) r');
     expect(q.values).toEqual(['p1', 0, 0, ['Practitioner', 'Organization', 'Location'], 0, 5]);
   });

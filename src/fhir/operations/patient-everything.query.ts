@@ -32,7 +32,9 @@ export interface EverythingSql {
  * - `comp`: the Patient's compartment from resource_compartment (patient_id, resource_type, rid),
  *   the rows the caller may see; the Patient itself is in its own compartment;
  * - `refs`: the Practitioners, Organizations and Locations those resources reference, from their
- *   sp_reference rows (by rid) and then resource's (resource_type, id) key, those the caller may see.
+ *   sp_reference rows (by rid) and then resource_key's (resource_type, id), those the caller may see.
+ *   Ids go through resource_key (as the Patient in `pat` does), never resource's own (type, id)
+ *   index: that one is per partition, so a lookup there probes every partition (docs/SCALING.md).
  *   The access predicate is evaluated once per member here, never again per page row;
  * - the page: members above the cursor in rid order (keyset, so page N costs what page 1 costs,
  *   LESSONS.md on HAPI #3215/#674), filtered by `_type`, `_since` and the access predicate;
@@ -52,7 +54,7 @@ export function everythingSql(q: EverythingQuery): EverythingSql {
   const patVisible = q.scope?.predicate('p', bind);
   const compVisible = q.scope?.predicate('s', bind);
   const ctes = [
-    `pat AS (SELECT p.rid FROM resource p WHERE p.resource_type = 'Patient' AND p.id = ${patient} AND NOT p.deleted` +
+    `pat AS (SELECT p.rid FROM resource p WHERE p.rid = (SELECT k.rid FROM resource_key k WHERE k.resource_type = 'Patient' AND k.id = ${patient}) AND NOT p.deleted` +
       (patVisible ? ` AND ${patVisible})` : ')'),
     compVisible
       ? `comp AS MATERIALIZED (SELECT c.rid, c.resource_type FROM resource_compartment c JOIN resource s ON s.rid = c.rid` +
@@ -62,11 +64,10 @@ export function everythingSql(q: EverythingQuery): EverythingSql {
   if (refTypes.length) {
     const typesParam = bind(refTypes);
     const targetVisible = q.scope?.predicate('t', bind);
-    ctes.push(
-      `refs AS (SELECT t.rid FROM resource t WHERE (t.resource_type, t.id) IN (` +
-        `SELECT x.target_type, x.target_id FROM sp_reference x WHERE x.rid IN (SELECT rid FROM comp) AND x.target_type = ANY(${typesParam}::text[]))` +
-        (targetVisible ? ` AND ${targetVisible})` : ')'),
-    );
+    const keys =
+      `SELECT k.rid FROM resource_key k WHERE (k.resource_type, k.id) IN (` +
+      `SELECT x.target_type, x.target_id FROM sp_reference x WHERE x.rid IN (SELECT rid FROM comp) AND x.target_type = ANY(${typesParam}::text[]))`;
+    ctes.push(targetVisible ? `refs AS (SELECT t.rid FROM resource t WHERE t.rid IN (${keys}) AND ${targetVisible})` : `refs AS (${keys})`);
   }
 
   const members: string[] = [];

@@ -48,7 +48,9 @@ function includeQuery(scope: CompileScope, sources: FoundRow[], specs: IncludeSp
       .col('target_type')
       .col('target_id')
       .where(new AnyOf(col(x, 'rid'), val(sources.map((s) => s.rid), 'bigint[]')), new IsNull(col(x, 'target_id'), true), new Or(forward.map((s) => forwardSpecCondition(x, s))));
-    ways.push(new InSubquery(new Row([col(r, 'resource_type'), col(r, 'id')]), refs));
+    // Then their rids from resource_key: resource's own (type, id) index is per partition.
+    const k = scope.nextAlias();
+    ways.push(new InSubquery(col(r, 'rid'), new Select('resource_key', k).col('rid').where(new InSubquery(new Row([col(k, 'resource_type'), col(k, 'id')]), refs))));
   }
   if (reverse.length > 0) {
     // Referrers of the sources, found through the index that leads with target_id.

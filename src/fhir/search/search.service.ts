@@ -5,7 +5,9 @@ import type { SearchHandler } from '../fhir-router';
 import type { FhirHooks } from '../hooks/fhir-hooks';
 import { bundleJson, type RawEntry } from '../http/bundle-json';
 import { assertType } from '../interactions/resource-types';
+import { partitionOfPatient } from '../store/partition-key';
 import { CompileScope } from './compile/compile-filter';
+import { pinnedPatient } from './compile/partition-bound';
 import { subsetter } from './elements';
 import { type FoundRow, findIncludes, MAX_INCLUDES } from './include';
 import { type Cursor, decodeCursor, encodeCursor } from './paging';
@@ -36,7 +38,8 @@ export class SearchService implements SearchHandler {
     if (type) assertType(type);
     const now = this.now();
     const req = parseSearch(this.registry, type, params, { strict: ctx.preferHandling === 'strict', baseUrl: ctx.baseUrl, now });
-    const query = new SearchQuery(req, new CompileScope(ctx.baseUrl, now, ctx.accessScope));
+    const partitions = await this.partitions(req);
+    const query = new SearchQuery(req, new CompileScope(ctx.baseUrl, now, ctx.accessScope, partitions));
     const cursor = req.cursor === undefined ? undefined : decodeCursor(req.cursor, req.identity, query.keys);
 
     if (req.summary === 'count') {
@@ -57,6 +60,19 @@ export class SearchService implements SearchHandler {
       link: this.links(ctx, req, query, page, cursor, more),
       entries: [...this.entries(ctx, req, page, included), ...this.outcomeEntry(req, truncated)],
     });
+  }
+
+  /**
+   * A search pinned to one patient is bounded to the partitions that can hold its matches: the
+   * patient's, and those where a resource moved to the patient by an update kept its rid
+   * (batch-writer.ts). One small indexed lookup, so the search plans over one partition.
+   */
+  private async partitions(req: SearchRequest): Promise<((patientId: string) => readonly number[] | undefined) | undefined> {
+    const patient = pinnedPatient(req.resourceTypes, req.filters);
+    if (patient === undefined) return undefined;
+    const moved = await this.db.query<{ pkey: number }>('SELECT pkey FROM resource_moved WHERE patient_id = $1', [patient], 'kt_moved');
+    const pkeys = [partitionOfPatient(patient), ...moved.rows.map((r) => r.pkey)];
+    return (p) => (p === patient ? pkeys : undefined);
   }
 
   private async total(req: SearchRequest, query: SearchQuery, onPage: number, everything: boolean): Promise<number | undefined> {

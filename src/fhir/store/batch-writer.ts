@@ -1,4 +1,5 @@
 import type { Queryable } from '../../database/database';
+import { partitionOfPatient, pkeyOfRid, primaryPatient } from './partition-key';
 import type { PreparedChange } from './stored-resource';
 
 /**
@@ -6,10 +7,19 @@ import type { PreparedChange } from './stored-resource';
  * in ONE statement of data-modifying CTEs: one round trip per Bundle, not one per row. All CTEs
  * see the same snapshot, so deleting a resource's old index rows and inserting its new ones in
  * the same statement is safe. Values travel only as parameters: arrays, except the JSON content
- * columns, which travel as one text each (see joinContent), split by PostgreSQL.
+ * columns, which travel as one text each (see joinContent), split by PostgreSQL. A new resource's
+ * (resource_type, id) goes into `resource_key`, whose primary key keeps ids unique across the
+ * partitions of `resource` (a concurrent create of the same id fails on resource_key_pkey).
+ * An update that gives a resource a primary patient of another partition keeps its rid and
+ * records (patient, partition) in `resource_moved`, so searches pinned to that patient still
+ * look there (search.service.ts).
  */
 const SQL = `
 WITH
+ key AS (
+  INSERT INTO resource_key (resource_type, id, rid)
+  SELECT * FROM unnest($2::text[], $3::text[], $1::bigint[])
+ ),
  ins AS (
   INSERT INTO resource (rid, resource_type, id, version_id, last_updated, deleted, content)
   SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::timestamptz[], $6::bool[], string_to_array($7::text, chr(1), ''))
@@ -47,7 +57,9 @@ WITH
  i7 AS (INSERT INTO sp_uri (rid, resource_type, param, value)
   SELECT * FROM unnest($55::bigint[], $56::text[], $57::text[], $58::text[])),
  i8 AS (INSERT INTO resource_compartment (rid, patient_id, resource_type)
-  SELECT * FROM unnest($59::bigint[], $60::text[], $61::text[]))
+  SELECT * FROM unnest($59::bigint[], $60::text[], $61::text[])),
+ mv AS (INSERT INTO resource_moved (patient_id, pkey)
+  SELECT DISTINCT * FROM unnest($62::text[], $63::smallint[]) ON CONFLICT DO NOTHING)
 SELECT 1`;
 
 const INFINITY_LOW = '-infinity';
@@ -88,6 +100,8 @@ export interface BatchRows {
   uri: unknown[][];
   /** resource_compartment (rid, patient_id, resource_type). */
   cmp: unknown[][];
+  /** resource_moved (patient_id, pkey): updated resources whose primary patient now hashes elsewhere. */
+  moved: unknown[][];
 }
 
 export function batchRows(changes: PreparedChange[]): BatchRows {
@@ -104,6 +118,7 @@ export function batchRows(changes: PreparedChange[]): BatchRows {
     num: columns(4),
     uri: columns(4),
     cmp: columns(3),
+    moved: columns(2),
   };
   for (const c of changes) {
     const lu = c.lastUpdated.toISOString();
@@ -126,6 +141,12 @@ export function batchRows(changes: PreparedChange[]): BatchRows {
     for (const r of ix.number) push(b.num, c.rid, t, r.param, String(r.value));
     for (const r of ix.uri) push(b.uri, c.rid, t, r.param, r.value);
     for (const p of ix.compartments) push(b.cmp, c.rid, p, t);
+    if (!c.isNew) {
+      // An update may give the resource another primary patient; its rid (and partition) stays.
+      const home = pkeyOfRid(c.rid);
+      const primary = primaryPatient(t, c.id, ix);
+      if (home !== undefined && primary !== undefined && partitionOfPatient(primary) !== home) push(b.moved, primary, home);
+    }
   }
   return b;
 }
@@ -135,7 +156,7 @@ export function buildBatchParams(changes: PreparedChange[]): unknown[] {
   const ins = [...b.ins.slice(0, 6), joinContent(b.ins[6] as string[])];
   const upd = [...b.upd.slice(0, 4), joinContent(b.upd[4] as (string | null)[])];
   const ver = [...b.ver.slice(0, 7), joinContent(b.ver[7] as (string | null)[])];
-  return [...ins, ...upd, ...ver, b.reindex, ...b.tok, ...b.str, ...b.dat, ...b.ref, ...b.qty, ...b.num, ...b.uri, ...b.cmp];
+  return [...ins, ...upd, ...ver, b.reindex, ...b.tok, ...b.str, ...b.dat, ...b.ref, ...b.qty, ...b.num, ...b.uri, ...b.cmp, ...b.moved];
 }
 
 /** Separates the contents in one text parameter; JSON text never holds a raw control character (RFC 8259 §7). */

@@ -38,6 +38,8 @@ export async function copyNewResources(client: CopyTarget, changes: PreparedChan
   if (odd) throw new Error(`copyNewResources writes creates only; ${odd.resourceType}/${odd.id} is not one`);
   if (changes.length === 0) return;
   const rows = batchRows(changes);
+  // The id registry first, as the statement does: its primary key keeps ids unique across partitions.
+  await pipeline(Readable.from(copyText([rows.ins[1], rows.ins[2], rows.ins[0]])), client.query(copyFrom('COPY resource_key (resource_type, id, rid) FROM STDIN')));
   for (const [key, target] of TABLES) {
     const columns = rows[key] as unknown[][];
     if (columns[0].length === 0) continue;

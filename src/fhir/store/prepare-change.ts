@@ -1,9 +1,11 @@
 import type { IndexRows } from '../search/index/index-rows';
+import { encodeRid, partitionOf } from './partition-key';
 import type { PreparedChange, StoredResource, WriteMethod } from './stored-resource';
 
 export type FhirJson = Record<string, unknown> & { resourceType: string; id?: string; meta?: Record<string, unknown> };
 
 export interface VersionStamp {
+  /** The resource's rid; for a new resource, a value of resource_rid_seq (RidAllocator) that becomes one here. */
   rid: string;
   isNew: boolean;
   id: string;
@@ -29,9 +31,11 @@ export function prepareWrite(
     meta: { ...(meta ?? {}), versionId: String(stamp.versionId), lastUpdated: stamp.lastUpdated.toISOString() },
     ...rest,
   };
+  const index = extract(written);
   return {
     isNew: stamp.isNew,
-    rid: stamp.rid,
+    // The partition is chosen once, at create: an update keeps the rid (partition-key.ts).
+    rid: stamp.isNew ? encodeRid(stamp.rid, partitionOf(resourceType, stamp.id, index)) : stamp.rid,
     resourceType,
     id: stamp.id,
     versionId: stamp.versionId,
@@ -39,7 +43,7 @@ export function prepareWrite(
     method: stamp.method,
     deleted: false,
     content: JSON.stringify(written),
-    index: extract(written),
+    index,
     resource: written,
   };
 }

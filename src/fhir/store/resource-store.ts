@@ -41,7 +41,9 @@ export interface HistoryQuery {
 
 /**
  * Reads of the one store that serves every resource type. Current-version reads touch only
- * `resource`; history touches only `resource_version`.
+ * `resource`; history touches only `resource_version`. A read by id finds the rid in
+ * `resource_key` first: `rid = (subquery)` lets PostgreSQL prune the partitioned table to the
+ * one partition holding it at executor start, also in a prepared statement's generic plan.
  */
 export class ResourceStore {
   constructor(private readonly db: Database) {}
@@ -49,7 +51,7 @@ export class ResourceStore {
   async read(resourceType: string, id: string, q: Queryable = this.db): Promise<StoredResource | undefined> {
     const res = await q.query<StoredRow>({
       name: 'kt_read',
-      text: `SELECT ${COLS} FROM resource WHERE resource_type = $1 AND id = $2`,
+      text: `SELECT ${COLS} FROM resource WHERE rid = (SELECT k.rid FROM resource_key k WHERE k.resource_type = $1 AND k.id = $2)`,
       values: [resourceType, id],
     });
     return res.rows[0] ? toStored(res.rows[0]) : undefined;
@@ -64,7 +66,7 @@ export class ResourceStore {
     const pred = scope.predicate('r', (v) => `$${values.push(v)}`) ?? 'true';
     const res = await this.db.query<StoredRow & { visible: boolean }>({
       name: `kt_read_visible_${scope.kind}`,
-      text: `SELECT ${COLS}, (${pred}) AS visible FROM resource r WHERE resource_type = $1 AND id = $2`,
+      text: `SELECT ${COLS}, (${pred}) AS visible FROM resource r WHERE r.rid = (SELECT k.rid FROM resource_key k WHERE k.resource_type = $1 AND k.id = $2)`,
       values,
     });
     const row = res.rows[0];
@@ -74,8 +76,8 @@ export class ResourceStore {
   async vread(resourceType: string, id: string, versionId: number): Promise<StoredResource | undefined> {
     const res = await this.db.query<StoredRow>(
       `SELECT v.rid::text AS rid, v.resource_type, v.id, v.version_id, v.last_updated, v.deleted, v.content
-         FROM resource r JOIN resource_version v ON v.rid = r.rid
-        WHERE r.resource_type = $1 AND r.id = $2 AND v.version_id = $3`,
+         FROM resource_version v
+        WHERE v.rid = (SELECT k.rid FROM resource_key k WHERE k.resource_type = $1 AND k.id = $2) AND v.version_id = $3`,
       [resourceType, id, versionId],
       'kt_vread',
     );
@@ -89,7 +91,7 @@ export class ResourceStore {
     const res = await tx.query<StoredRow>({
       name: 'kt_lock_many',
       text: `SELECT ${COLS} FROM resource
-              WHERE (resource_type, id) IN (SELECT * FROM unnest($1::text[], $2::text[]))
+              WHERE rid IN (SELECT k.rid FROM resource_key k WHERE (k.resource_type, k.id) IN (SELECT * FROM unnest($1::text[], $2::text[])))
               ORDER BY rid FOR UPDATE`,
       values: [keys.map((k) => k.resourceType), keys.map((k) => k.id)],
     });
@@ -120,7 +122,7 @@ export class ResourceStore {
     if (query.resourceType && query.id !== undefined) {
       values.push(query.resourceType, query.id);
       // Instance history goes through the current row's rid: the version table's primary key.
-      where.push(`v.rid = (SELECT rid FROM resource WHERE resource_type = $${values.length - 1} AND id = $${values.length})`);
+      where.push(`v.rid = (SELECT k.rid FROM resource_key k WHERE k.resource_type = $${values.length - 1} AND k.id = $${values.length})`);
     } else if (query.resourceType) add('v.resource_type = ?', query.resourceType);
     if (query.since) add('v.last_updated >= ?', query.since);
     if (query.at) add('v.last_updated <= ?', query.at);

@@ -1,9 +1,10 @@
 import type { Database } from '../../database/database';
 
 /**
- * Hands out `resource.rid` values from blocks taken from the sequence, so a single create
- * costs no extra round trip. Sequences are shared by every instance, so blocks never collide;
- * unused values are gaps, which is fine for a surrogate key.
+ * Hands out values of `resource_rid_seq` in blocks, so a single create costs no extra round
+ * trip. Sequences are shared by every instance, so blocks never collide; unused values are gaps,
+ * which is fine for a surrogate key. A value is not yet a rid: prepareWrite puts the resource's
+ * partition key in its top bits (partition-key.ts).
  */
 export class RidAllocator {
   private pool: string[] = [];
@@ -23,7 +24,7 @@ export class RidAllocator {
 
   private async fetch(n: number): Promise<void> {
     const res = await this.db.query<{ rid: string }>(
-      `SELECT nextval(pg_get_serial_sequence('resource', 'rid'))::text AS rid FROM generate_series(1, $1)`,
+      `SELECT nextval('resource_rid_seq')::text AS rid FROM generate_series(1, $1)`,
       [n],
       'kt_alloc_rids',
     );

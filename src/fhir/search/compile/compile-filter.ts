@@ -2,6 +2,7 @@ import type { AccessScope } from '../../../access/access-scope';
 import { missingPredicate, type PredicateTarget, typeCondition } from '../predicates/predicate';
 import { strategyFor, tableFor } from '../predicates/strategies';
 import type { ChainFilter, Filter, HasFilter } from '../search-request';
+import { pinnedPatient, ridBound } from './partition-bound';
 import { col, eq, type Expr, Fragment, InSubquery, Or, Raw, Row, Select, val } from '../sql/sql';
 
 /** What compiling needs besides the filters: fresh aliases, the base URL, the caller's scope. */
@@ -12,6 +13,8 @@ export class CompileScope {
     readonly baseUrl: string,
     readonly now: Date,
     private readonly accessScope?: AccessScope,
+    /** The partitions holding a pinned patient's matches (partition-bound.ts); unset: never bound. */
+    readonly partitionsOf?: (patientId: string) => readonly number[] | undefined,
   ) {}
 
   nextAlias = (): string => `x${++this.n}`;
@@ -31,6 +34,8 @@ export class CompileScope {
 export interface RowRef {
   alias: string;
   types: readonly string[];
+  /** Set when every match lies in one partition: the bound, for the index subqueries too. */
+  ridBound?: (alias: string) => Expr;
 }
 
 export function compileFilter(f: Filter, row: RowRef, scope: CompileScope): Expr {
@@ -43,6 +48,7 @@ export function compileFilter(f: Filter, row: RowRef, scope: CompileScope): Expr
     nextAlias: scope.nextAlias,
     baseUrl: scope.baseUrl,
     now: scope.now,
+    ridBound: row.ridBound,
   };
   if (f.modifier === 'missing') return missingPredicate(tableFor(f.def)!, target, f.values as boolean[]);
   return strategyFor(f.def)!.build(f.values, f.modifier, target);
@@ -91,12 +97,21 @@ function compileHas(f: HasFilter, row: RowRef, scope: CompileScope): Expr {
   return new InSubquery(new Row([col(row.alias, 'resource_type'), col(row.alias, 'id')]), refs.col('target_type').col('target_id'));
 }
 
-/** Every condition on the matched `resource` rows (alias `r`): type, live, filters, access. */
+/**
+ * Every condition on the matched `resource` rows (alias `r`): type, live, filters, access; and,
+ * when the search pins the patient that decides the partition, the partition's rid range on `r`
+ * and on each index subquery (the planner does not carry a range across `r.rid = x.rid`), so a
+ * patient's search plans and runs over one partition (docs/SCALING.md).
+ */
 export function matchConditions(types: readonly string[], filters: Filter[], scope: CompileScope, alias = 'r'): Expr[] {
-  const row = { alias, types };
+  const patient = pinnedPatient(types, filters);
+  const pkeys = patient === undefined ? undefined : scope.partitionsOf?.(patient);
+  const bound = pkeys === undefined ? undefined : (a: string) => ridBound(a, pkeys);
+  const row: RowRef = { alias, types, ridBound: bound };
   return [
     typeCondition(col(alias, 'resource_type'), types),
     new Raw(`NOT ${alias}.deleted`),
+    ...(bound ? [bound(alias)] : []),
     ...filters.map((f) => compileFilter(f, row, scope)),
     ...scope.access(alias),
   ];

@@ -15,6 +15,8 @@ export interface PredicateTarget {
   baseUrl: string;
   /** The instant `ap` is measured from. */
   now: Date;
+  /** When every match lies in one partition: its bound on an index table's rid (partition-bound.ts). */
+  ridBound?: (alias: string) => Expr;
 }
 
 /**
@@ -43,7 +45,8 @@ export function typeCondition(column: Expr, types: readonly string[]): Expr {
 
 /** The index rows of this parameter for the target's type(s): `x.resource_type = $ AND x.param = $`. */
 function indexRows(table: IndexTable, target: PredicateTarget, x: string): Select {
-  return new Select(table, x).where(typeCondition(col(x, 'resource_type'), target.resourceTypes), eq(col(x, 'param'), val(target.def.code)));
+  const q = new Select(table, x).where(typeCondition(col(x, 'resource_type'), target.resourceTypes), eq(col(x, 'param'), val(target.def.code)));
+  return target.ridBound ? q.where(target.ridBound(x)) : q;
 }
 
 /**
@@ -62,6 +65,7 @@ export function indexMatch(table: IndexTable, target: PredicateTarget, cond: (x:
 export function indexAbsent(table: IndexTable, target: PredicateTarget, cond?: (x: string) => Expr): Expr {
   const x = target.nextAlias();
   const q = new Select(table, x).where(eq(col(x, 'rid'), col(target.alias, 'rid')), eq(col(x, 'param'), val(target.def.code)));
+  if (target.ridBound) q.where(target.ridBound(x));
   if (cond) q.where(cond(x));
   return new Exists(q, true);
 }

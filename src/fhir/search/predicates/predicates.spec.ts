@@ -2,6 +2,7 @@ import { CompileScope, matchConditions } from '../compile/compile-filter';
 import { parseSearch } from '../parse/parse-search';
 import { getSearchParameterRegistry } from '../registry/search-parameter-registry';
 import { And, toSql } from '../sql/sql';
+import { partitionOfPatient } from '../../store/partition-key';
 
 const registry = getSearchParameterRegistry();
 const now = new Date('2025-06-01T00:00:00Z');
@@ -9,7 +10,8 @@ const now = new Date('2025-06-01T00:00:00Z');
 /** The WHERE the engine compiles for `type?query`, without the type and deleted conditions. */
 function where(type: string, query: string) {
   const req = parseSearch(registry, type, new URLSearchParams(query), { strict: true, baseUrl: 'https://k.example/fhir', now });
-  const conds = matchConditions(req.resourceTypes, req.filters, new CompileScope('https://k.example/fhir', now)).slice(2);
+  const scope = new CompileScope('https://k.example/fhir', now, undefined, (p) => [partitionOfPatient(p)]);
+  const conds = matchConditions(req.resourceTypes, req.filters, scope).slice(2);
   return toSql(new And(conds));
 }
 
@@ -53,13 +55,34 @@ describe('one predicate builder per parameter type: SQL text and values', () => 
   });
 
   it('reference: all four index columns for a single-target parameter; URLs as written', () => {
-    expect(where('Observation', 'patient=p1')).toEqual({
+    expect(where('Observation', 'subject:Device=p1')).toEqual({
       text: 'r.rid IN (SELECT x1.rid FROM sp_reference x1 WHERE x1.resource_type = $1 AND x1.param = $2 AND x1.target_id = $3 AND x1.target_type = $4)',
-      values: ['Observation', 'patient', 'p1', 'Patient'],
+      values: ['Observation', 'subject', 'p1', 'Device'],
     });
     expect(where('Observation', 'subject=p1').text).toContain('x1.target_id = $3)');
     expect(where('Observation', 'subject=https://k.example/fhir/Patient/p1').values).toEqual(['Observation', 'subject', 'p1', 'Patient', 'https://k.example/fhir/Patient/p1']);
     expect(where('Observation', 'subject=https://elsewhere/fhir/Patient/p1').text).toContain('x1.url = $3');
+  });
+
+  it('a search pinned to one patient by the partition parameter is bounded to its partition, index subqueries too', () => {
+    // partitionOfPatient('p1') = 8: rids [9 << 48, 10 << 48), or legacy (< 2^48).
+    const bound = (a: string) => `(${a}.rid < 281474976710656 OR (${a}.rid >= 2533274790395904 AND ${a}.rid < 2814749767106560))`;
+    expect(where('Observation', 'patient=p1&code=a')).toEqual({
+      text: `(${bound('r')} AND r.rid IN (SELECT x1.rid FROM sp_reference x1 WHERE x1.resource_type = $1 AND x1.param = $2 AND ${bound('x1')} AND x1.target_id = $3 AND x1.target_type = $4) AND r.rid IN (SELECT x2.rid FROM sp_token x2 WHERE x2.resource_type = $5 AND x2.param = $6 AND ${bound('x2')} AND x2.code = $7))`,
+      values: ['Observation', 'patient', 'p1', 'Patient', 'Observation', 'code', 'a'],
+    });
+    expect(where('Observation', 'subject=Patient/p1').text).toContain(`${bound('r')} AND r.rid IN`);
+    expect(where('Observation', 'code:not=a&patient=p1').text).toContain(`x1.rid = r.rid AND x1.param = $1 AND ${bound('x1')}`);
+    // Not pinned: two patients, a non-Patient target, a parameter that does not decide the partition, a multi-valued one.
+    for (const [type, q] of [
+      ['Observation', 'patient=p1,p2'],
+      ['Observation', 'subject=Group/p1'],
+      ['Observation', 'performer=Patient/p1'],
+      ['Group', 'member=Patient/p1'],
+      ['Observation', 'patient:missing=false'],
+    ]) {
+      expect(where(type, q).text).not.toContain('281474976710656');
+    }
   });
 
   it('quantity and number: precision range, prefixes, system and code', () => {
