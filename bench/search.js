@@ -11,7 +11,8 @@
 // BENCH_DURATION (s, 10), BENCH_CONNECTIONS (10), BENCH_WARMUP (requests per connection, 30),
 // BENCH_QUIET_WAIT (s, 20: wait up to this long for the machine to go idle before each scenario),
 // BENCH_ONLY (comma list of scenario keys), BENCH_PROFILE=1 (server under --cpu-prof),
-// BENCH_AUDIT (true: every request writes its AuditEvent, as in production; false to compare).
+// BENCH_AUDIT (true: every request writes its AuditEvent, as in production; false to compare),
+// BENCH_NICE and BENCH_PG_POSTMASTER (raise the bench's and one PostgreSQL cluster's priority, as root).
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -36,6 +37,8 @@ const cfg = {
   only: process.env.BENCH_ONLY ? process.env.BENCH_ONLY.split(',') : undefined,
   profile: process.env.BENCH_PROFILE === '1',
   audit: process.env.BENCH_AUDIT !== 'false',
+  /** BENCH_NICE (e.g. -15, as root): raise the bench's processes (and BENCH_PG_POSTMASTER's cluster) on a shared machine. */
+  nice: process.env.BENCH_NICE ? Number(process.env.BENCH_NICE) : undefined,
 };
 const log = (msg) => process.stdout.write(`[search-bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
@@ -122,6 +125,10 @@ async function main() {
     procs.hello = proc.startNode('hello', [path.join(__dirname, 'ceilings/hello.js')], { PORT: String(helloPort) }, ROOT);
     await proc.waitForHttp(`http://127.0.0.1:${port}/readyz`, procs.server, 120000);
     await proc.waitForHttp(`http://127.0.0.1:${helloPort}/`, procs.hello, 10000);
+    if (cfg.nice !== undefined) {
+      const pm = Number(process.env.BENCH_PG_POSTMASTER || 0);
+      proc.prioritize(cfg.nice, [procs.server, procs.hello, pm ? { pid: pm } : undefined]);
+    }
     const admin = `Bearer ${token(dataDir, 'admin')}`;
     const clinicians = new Map(pop.gps.map((g) => [g.patient_id, `Bearer ${token(dataDir, 'clinician', g.gp)}`]));
 
