@@ -126,6 +126,7 @@ describe('seed and reindex', () => {
     for (const t of [...INDEX_TABLES, 'resource_version']) await s.sql.query(`DELETE FROM ${t} WHERE rid IN (${rids})`);
     await s.sql.query(`DELETE FROM patient_attachment WHERE source_rid IN (${rids})`);
     await s.sql.query(`DELETE FROM patient_identity WHERE patient_rid IN (${rids})`);
+    await s.sql.query(`DELETE FROM resource_key WHERE rid IN (${rids})`);
     await s.sql.query(`DELETE FROM resource WHERE rid IN (${rids})`);
     await s.sql.query('COMMIT');
     expect(await storedRows(`%${seed}-%`)).toEqual([]);
@@ -153,6 +154,10 @@ describe('seed and reindex', () => {
         (t) => `SELECT '${t} ' || r.resource_type || '/' || r.id || ' ' || (row_to_json(x)::jsonb - 'rid')::text AS row
                   FROM ${t} x JOIN resource r ON r.rid = x.rid WHERE r.id LIKE $1`,
       ),
+      `SELECT concat_ws(' ', 'resource_key', k.resource_type, k.id, k.rid = r.rid) AS row
+         FROM resource_key k JOIN resource r ON r.resource_type = k.resource_type AND r.id = k.id WHERE k.id LIKE $1`,
+      // One patient's compartment in one partition (the rid's top bits), however the rows were written.
+      `SELECT concat_ws(' ', 'partition', r.resource_type, r.id, r.rid >> 48) AS row FROM resource r WHERE r.id LIKE $1`,
       `SELECT concat_ws(' ', 'patient_attachment', a.patient_id, a.target, r.resource_type || '/' || r.id) AS row
          FROM patient_attachment a JOIN resource r ON r.rid = a.source_rid WHERE r.id LIKE $1`,
       `SELECT concat_ws(' ', 'patient_identity', i.system, i.value, r.id) AS row
