@@ -38,7 +38,7 @@ const SEAL_LAG_READY_SECONDS = 120;
       provide: AuditWriter,
       inject: [Database, LOGGER, APP_CONFIG, FhirHooks],
       useFactory: (db: Database, log: Logger, config: AppConfig, hooks: FhirHooks) =>
-        new AuditWriter(db, log, {
+        new AuditWriter(db.generic(), log, {
           maxInFlight: config.auditStatementsInFlight,
           gatherMs: config.auditGatherMs,
           expected: () => hooks.activeRequests(),

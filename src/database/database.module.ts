@@ -39,6 +39,9 @@ export function poolOptions(config: Pick<AppConfig, 'dbPoolSize' | 'dbConnectTim
   };
 }
 
+/** Connections for statements that must keep one generic plan (the audit group commit: two in flight, and spare). */
+const GENERIC_POOL_SIZE = 4;
+
 export async function openDatabase(config: AppConfig, log: Logger): Promise<DatabaseHandle> {
   let embedded: EmbeddedPostgresHandle | undefined;
   let url = config.databaseUrl;
@@ -70,8 +73,14 @@ export async function openDatabase(config: AppConfig, log: Logger): Promise<Data
     (u) => new PgPool({ connectionString: u, ...poolOptions(config) }),
   );
   for (const p of readPools) guardPoolClients(p, lost);
+  const genericPool = new PgPool({
+    connectionString: url,
+    ...poolOptions({ ...config, dbPoolSize: GENERIC_POOL_SIZE }),
+    options: '-c plan_cache_mode=force_generic_plan',
+  });
+  guardPoolClients(genericPool, lost);
   if (readPools.length) log.info({ replicas: readPools.length }, 'read replicas configured');
-  return { dataSource, database: new Database(pool, readPools), embedded };
+  return { dataSource, database: new Database(pool, readPools, genericPool), embedded };
 }
 
 export async function runMigrations(dataSource: DataSource, pool: Pool, log: Pick<Logger, 'info'>): Promise<void> {
