@@ -27,7 +27,9 @@ async function searchSql(query) {
   const partitions = pinned === undefined ? undefined : (p) => (p === pinned ? [partitionOfPatient(p)] : undefined);
   const q = new SearchQuery(req, new CompileScope('http://x/fhir', now, undefined, partitions));
   let captured;
-  await q.page({ query: async (text, values) => ((captured = { text, values }), { rows: [] }) }, req.count + 1);
+  // page() sends a named statement ({ name, text, values }); EXPLAIN needs the text and values.
+  const capture = async (text, values) => ((captured = typeof text === 'string' ? { text, values } : { text: text.text, values: text.values }), { rows: [] });
+  await q.page({ query: capture }, req.count + 1);
   return captured;
 }
 
