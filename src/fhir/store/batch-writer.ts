@@ -179,8 +179,15 @@ function push(cols: unknown[][], ...values: unknown[]): void {
   for (let i = 0; i < values.length; i++) cols[i].push(values[i]);
 }
 
+/**
+ * In the caller's transaction, which it ends the reading part of: every statement from here on
+ * (this one, then the write hooks') looks rows up by rid or key only, so one generic plan per
+ * connection is safe, and PostgreSQL would otherwise re-plan this statement over the partitioned
+ * tables on every write (2.2 -> 1.4-1.6 ms a single-resource write, measured).
+ */
 export async function writeChanges(tx: Queryable, changes: PreparedChange[]): Promise<void> {
   if (changes.length === 0) return;
+  await tx.query('SET LOCAL plan_cache_mode = force_generic_plan');
   await tx.query({ name: 'kt_write_batch', text: SQL, values: buildBatchParams(changes) });
 }
 
