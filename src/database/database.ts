@@ -109,7 +109,7 @@ export class Database {
       const r = this.replicas[(this.next + i) % this.replicas.length];
       if (r.healthy && (!written || r.replayed >= written.lsn)) {
         this.next = (this.next + i + 1) % this.replicas.length;
-        return replicaQueryable(r.pool, () => (r.healthy = false));
+        return poolQueryable(r.pool, () => (r.healthy = false));
       }
     }
     return this;
@@ -117,17 +117,7 @@ export class Database {
 
   /** The primary, on connections that plan each statement once (see the constructor). */
   generic(): Queryable {
-    const pool = this.genericPool;
-    if (!pool) return this;
-    return {
-      query: async (text: string | QueryConfig, values?: unknown[]) => {
-        try {
-          return typeof text === 'string' ? await pool.query(text, values) : await pool.query(text);
-        } catch (e) {
-          throw mapDatabaseError(e);
-        }
-      },
-    } as Queryable;
+    return this.genericPool ? poolQueryable(this.genericPool) : this;
   }
 
   /** Stops polling replicas and closes their pools (the primary pool belongs to TypeORM). */
@@ -213,14 +203,14 @@ function keyOf(w: WriterKey): string {
   return w.principal?.sub ? `sub:${w.principal.sub}` : `addr:${w.clientAddress ?? ''}`;
 }
 
-/** A replica's pool as a Queryable; a connection failure marks it unhealthy and fails the query (503). */
-function replicaQueryable(pool: Pool, markDown: () => void): Queryable {
+/** A pool as a Queryable (errors mapped: unavailable is 503); a replica's marks itself unhealthy on such a failure. */
+function poolQueryable(pool: Pool, onUnavailable: () => void = () => undefined): Queryable {
   return {
     query: async (text: string | QueryConfig, values?: unknown[]) => {
       try {
         return typeof text === 'string' ? await pool.query(text, values) : await pool.query(text);
       } catch (e) {
-        if (isUnavailable(e)) markDown();
+        if (isUnavailable(e)) onUnavailable();
         throw mapDatabaseError(e);
       }
     },
