@@ -1,10 +1,14 @@
 import type { Queryable } from '../../database/database';
-import { CompileScope, matchConditions } from './compile/compile-filter';
+import { StatementNames } from '../../database/statement-names';
+import { CompileScope, matchConditions, patientDriven } from './compile/compile-filter';
 import { ridKey, type SortKey, sortKeys } from './compile/sort';
 import { type FoundRow, resourceColumns } from './include';
 import { type Cursor, keysetCondition } from './paging';
 import type { SearchRequest } from './search-request';
 import { Cast, type Expr, Raw, Select, toSql } from './sql/sql';
+
+/** Patient-driven search SQL shapes, named so PostgreSQL plans each once per connection. */
+export const SEARCH_STATEMENTS = new StatementNames('kt_search');
 
 /** A matched row with the text of its sort-key values (k0, k1, ...) for the next cursor. */
 export type MatchRow = FoundRow & Record<string, string | null>;
@@ -17,9 +21,12 @@ export class SearchQuery {
   readonly where: Expr[];
   readonly keys: SortKey[];
   readonly rid: SortKey;
+  /** Page and count run as prepared statements (see statementName). */
+  readonly prepared: boolean;
 
   constructor(readonly req: SearchRequest, readonly scope: CompileScope) {
     this.where = matchConditions(req.resourceTypes, req.filters, scope);
+    this.prepared = patientDriven(req.resourceTypes, req.filters, scope);
     this.keys = sortKeys(req.sort, 'r', scope.nextAlias);
     this.rid = ridKey(this.keys, 'r');
   }
@@ -37,16 +44,24 @@ export class SearchQuery {
     q.orderBy(...[...this.keys, this.rid].map((k) => ({ expr: k.expr, descending: k.descending !== back, nullsFirst: k.nullable ? back : undefined })));
     q.limit(limit);
     const { text, values } = toSql(q);
-    // Planned for its values on every call, on purpose: a generic (prepared) plan cannot tell a patient
-    // with 49 Observations from a code with 481 (or, at city scale, millions) and may drive from the
-    // code: measured 5.4 ms against 0.43 ms at 100k (BENCHMARKS.md, search).
-    const rows = (await db.query<MatchRow>(text, values)).rows;
+    const rows = (await db.query<MatchRow>({ name: this.statementName(text), text, values })).rows;
     return back ? rows.reverse() : rows;
   }
 
   async count(db: Queryable): Promise<number> {
     const { text, values } = toSql(new Select('resource', 'r').expr(new Raw('count(*)::int'), 'n').where(...this.where));
-    return (await db.query<{ n: number }>(text, values)).rows[0].n;
+    return (await db.query<{ n: number }>({ name: this.statementName(text), text, values })).rows[0].n;
+  }
+
+  /**
+   * A patient-driven search (matchConditions) is prepared: its plan starts from the patient's rows
+   * whatever the values, so one generic plan serves every patient, code and date, and planning over
+   * the partitioned tables (longer than running: docs/EXPLAIN.md) is paid once per connection. Any
+   * other search is planned for its values on every call: a generic plan could start from a code
+   * with millions of rows (measured 5.4 ms against 0.43 ms at 100k, BENCHMARKS.md, search).
+   */
+  private statementName(text: string): string | undefined {
+    return this.prepared ? SEARCH_STATEMENTS.nameOf(text) : undefined;
   }
 
   /** `_total=estimate`: the planner's row estimate (Medplum's approach), no scan. */

@@ -2,7 +2,7 @@ import type { AccessScope } from '../../../access/access-scope';
 import { missingPredicate, type PredicateTarget, typeCondition } from '../predicates/predicate';
 import { strategyFor, tableFor } from '../predicates/strategies';
 import type { ChainFilter, Filter, HasFilter } from '../search-request';
-import { pinnedPatient, ridBound } from './partition-bound';
+import { pinning, ridBound } from './partition-bound';
 import { col, eq, type Expr, Fragment, InSubquery, Or, Raw, Row, Select, val } from '../sql/sql';
 
 /** What compiling needs besides the filters: fresh aliases, the base URL, the caller's scope. */
@@ -36,6 +36,8 @@ export interface RowRef {
   types: readonly string[];
   /** Set when every match lies in one partition: the bound, for the index subqueries too. */
   ridBound?: (alias: string) => Expr;
+  /** The filter is checked on rows another condition found (PredicateTarget.probe). */
+  probe?: boolean;
 }
 
 export function compileFilter(f: Filter, row: RowRef, scope: CompileScope): Expr {
@@ -49,6 +51,7 @@ export function compileFilter(f: Filter, row: RowRef, scope: CompileScope): Expr
     baseUrl: scope.baseUrl,
     now: scope.now,
     ridBound: row.ridBound,
+    probe: row.probe,
   };
   if (f.modifier === 'missing') return missingPredicate(tableFor(f.def)!, target, f.values as boolean[]);
   return strategyFor(f.def)!.build(f.values, f.modifier, target);
@@ -102,17 +105,35 @@ function compileHas(f: HasFilter, row: RowRef, scope: CompileScope): Expr {
  * when the search pins the patient that decides the partition, the partition's rid range on `r`
  * and on each index subquery (the planner does not carry a range across `r.rid = x.rid`), so a
  * patient's search plans and runs over one partition (docs/SCALING.md).
+ *
+ * A pinned search is driven from the patient's rows: the pinning filter is the one semi-join, and
+ * every other parameter is a fenced probe on each of those rows (PredicateTarget.probe). Its cost
+ * is then bounded by the patient's own resources of the type, whatever the values, which is what
+ * lets it run as a prepared statement with one generic plan (SearchQuery.statementName): planned
+ * without its values, PostgreSQL cannot tell a patient's 49 Observations from a code's millions.
  */
 export function matchConditions(types: readonly string[], filters: Filter[], scope: CompileScope, alias = 'r'): Expr[] {
-  const patient = pinnedPatient(types, filters);
-  const pkeys = patient === undefined ? undefined : scope.partitionsOf?.(patient);
+  const pin = pinning(types, filters);
+  const pkeys = pin === undefined ? undefined : scope.partitionsOf?.(pin.patient);
   const bound = pkeys === undefined ? undefined : (a: string) => ridBound(a, pkeys);
   const row: RowRef = { alias, types, ridBound: bound };
+  const probe: RowRef = { ...row, probe: true };
   return [
     typeCondition(col(alias, 'resource_type'), types),
     new Raw(`NOT ${alias}.deleted`),
     ...(bound ? [bound(alias)] : []),
-    ...filters.map((f) => compileFilter(f, row, scope)),
+    ...filters.map((f) => compileFilter(f, bound && f !== pin?.filter ? probe : row, scope)),
     ...scope.access(alias),
   ];
+}
+
+/**
+ * True when matchConditions drives this search from one patient's rows and nothing else could
+ * start the plan: pinned and bounded, and every other filter a parameter (probes), not a chain or
+ * `_has` (their subqueries stay joins the planner may start from).
+ */
+export function patientDriven(types: readonly string[], filters: readonly Filter[], scope: CompileScope): boolean {
+  const pin = pinning(types, filters);
+  if (pin === undefined || scope.partitionsOf?.(pin.patient) === undefined) return false;
+  return filters.every((f) => f === pin.filter || f.kind === 'param');
 }

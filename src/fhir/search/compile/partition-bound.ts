@@ -10,6 +10,11 @@ import { type Expr, Raw } from '../sql/sql';
  * update stayed (`resource_moved`). Undefined otherwise: the search visits every partition.
  */
 export function pinnedPatient(types: readonly string[], filters: readonly Filter[]): string | undefined {
+  return pinning(types, filters)?.patient;
+}
+
+/** The pinned patient and the filter that pins it (the one a pinned search is driven from). */
+export function pinning(types: readonly string[], filters: readonly Filter[]): { patient: string; filter: Filter } | undefined {
   if (types.length !== 1) return undefined;
   const params = PARTITION_PARAMS[types[0]];
   if (!params) return undefined;
@@ -25,7 +30,7 @@ export function pinnedPatient(types: readonly string[], filters: readonly Filter
       }
       ids.add(v.id);
     }
-    if (ids.size === 1) return [...ids][0];
+    if (ids.size === 1) return { patient: [...ids][0], filter: f };
   }
   return undefined;
 }

@@ -17,6 +17,11 @@ export interface PredicateTarget {
   now: Date;
   /** When every match lies in one partition: its bound on an index table's rid (partition-bound.ts). */
   ridBound?: (alias: string) => Expr;
+  /**
+   * Another condition drives the search (the pinned patient's rows, compile-filter.ts): this one
+   * is only checked on each of those rows, by rid, and never chosen to start from.
+   */
+  probe?: boolean;
 }
 
 /**
@@ -51,10 +56,16 @@ function indexRows(table: IndexTable, target: PredicateTarget, x: string): Selec
 
 /**
  * `r.rid IN (SELECT x.rid FROM sp_x x WHERE x.resource_type = $ AND x.param = $ AND cond)`: a
- * semi-join the planner can drive from the narrow index table or probe by rid, as statistics say.
+ * semi-join the planner can drive from the narrow index table or probe by rid, as statistics say;
+ * for a probe (see PredicateTarget.probe), a fenced correlated EXISTS.
  */
 export function indexMatch(table: IndexTable, target: PredicateTarget, cond: (x: string) => Expr): Expr {
   const x = target.nextAlias();
+  if (target.probe) {
+    // EXISTS (... x.rid = r.rid ... OFFSET 0): a subplan per driving row, through the index that
+    // ends in rid; whatever its values, a prepared (generic) plan cannot start from it.
+    return new Exists(indexRows(table, target, x).where(eq(col(x, 'rid'), col(target.alias, 'rid')), cond(x)).fence());
+  }
   return new InSubquery(col(target.alias, 'rid'), indexRows(table, target, x).col('rid').where(cond(x)));
 }
 

@@ -64,11 +64,11 @@ describe('one predicate builder per parameter type: SQL text and values', () => 
     expect(where('Observation', 'subject=https://elsewhere/fhir/Patient/p1').text).toContain('x1.url = $3');
   });
 
-  it('a search pinned to one patient by the partition parameter is bounded to its partition, index subqueries too', () => {
+  it('a search pinned to one patient by the partition parameter is bounded to its partition, index subqueries too, and driven from the patient', () => {
     // partitionOfPatient('p1') = 8: rids [9 << 48, 10 << 48), or legacy (< 2^48).
     const bound = (a: string) => `(${a}.rid < 281474976710656 OR (${a}.rid >= 2533274790395904 AND ${a}.rid < 2814749767106560))`;
     expect(where('Observation', 'patient=p1&code=a')).toEqual({
-      text: `(${bound('r')} AND r.rid IN (SELECT x1.rid FROM sp_reference x1 WHERE x1.resource_type = $1 AND x1.param = $2 AND ${bound('x1')} AND x1.target_id = $3 AND x1.target_type = $4) AND r.rid IN (SELECT x2.rid FROM sp_token x2 WHERE x2.resource_type = $5 AND x2.param = $6 AND ${bound('x2')} AND x2.code = $7))`,
+      text: `(${bound('r')} AND r.rid IN (SELECT x1.rid FROM sp_reference x1 WHERE x1.resource_type = $1 AND x1.param = $2 AND ${bound('x1')} AND x1.target_id = $3 AND x1.target_type = $4) AND EXISTS (SELECT 1 FROM sp_token x2 WHERE x2.resource_type = $5 AND x2.param = $6 AND ${bound('x2')} AND x2.rid = r.rid AND x2.code = $7 OFFSET 0))`,
       values: ['Observation', 'patient', 'p1', 'Patient', 'Observation', 'code', 'a'],
     });
     expect(where('Observation', 'subject=Patient/p1').text).toContain(`${bound('r')} AND r.rid IN`);

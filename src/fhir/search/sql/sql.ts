@@ -290,6 +290,7 @@ export class Select implements Expr {
   private readonly conds: Expr[] = [];
   private readonly order: OrderKey[] = [];
   private max?: Expr;
+  private fenced = false;
 
   constructor(readonly table: string, readonly alias: string) {
     ident(table);
@@ -321,6 +322,15 @@ export class Select implements Expr {
     return this;
   }
 
+  /**
+   * `OFFSET 0`: PostgreSQL's optimisation fence. An `EXISTS` subquery with it stays a subplan
+   * evaluated for each outer row and is never turned into a join the planner could drive from.
+   */
+  fence(): this {
+    this.fenced = true;
+    return this;
+  }
+
   build(b: SqlBuilder): void {
     b.append('SELECT ');
     if (this.cols.length === 0) b.append('1');
@@ -343,6 +353,7 @@ export class Select implements Expr {
       });
     }
     if (this.max) b.append(' LIMIT ').add(this.max);
+    if (this.fenced) b.append(' OFFSET 0');
   }
 }
 
