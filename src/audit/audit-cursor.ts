@@ -1,16 +1,16 @@
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { Database, mapDatabaseError } from '../database/database';
 
 /**
  * Rows of one query in batches from a server-side cursor (DECLARE ... FETCH), in one
  * REPEATABLE READ READ ONLY snapshot: memory holds one batch, whatever the size of the result.
  * Pulled by the consumer (backpressure); closing the generator early rolls back and frees the
- * connection.
+ * connection. `pool` is where to read: the primary unless given (a replica, for a bulk export).
  */
-export async function* cursorBatches<R>(db: Database, text: string, values: unknown[], fetch = 1000): AsyncGenerator<R[]> {
+export async function* cursorBatches<R>(db: Database, text: string, values: unknown[], fetch = 1000, pool: Pool = db.pool): AsyncGenerator<R[]> {
   let client: PoolClient;
   try {
-    client = await db.pool.connect();
+    client = await pool.connect();
   } catch (e) {
     throw mapDatabaseError(e);
   }

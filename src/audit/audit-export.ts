@@ -1,4 +1,5 @@
 import { validateExportQuery } from './audit-export.query';
+import type { Pool } from 'pg';
 import type { Database } from '../database/database';
 import { badRequest } from '../fhir/errors/fhir-error';
 import { cursorBatches } from './audit-cursor';
@@ -39,11 +40,12 @@ export const CSV_HEADER = 'id,recorded,type,subtype,action,outcome,agent,roles,a
 /**
  * The log between two instants as text chunks, one per cursor batch: memory holds one batch
  * whatever the size of the log, and the consumer's pace (the HTTP reply) sets the fetch pace.
+ * `pool`: where to read (the primary unless given; a bulk export may pass a replica).
  */
-export async function* exportChunks(db: Database, req: ExportRequest, batch = 500): AsyncGenerator<string> {
+export async function* exportChunks(db: Database, req: ExportRequest, batch = 500, pool: Pool = db.pool): AsyncGenerator<string> {
   const values = [req.since?.toISOString() ?? '-infinity', req.until?.toISOString() ?? 'infinity'];
   if (req.format === 'csv') yield CSV_HEADER;
-  for await (const rows of cursorBatches<{ content: string }>(db, SQL, values, batch)) {
+  for await (const rows of cursorBatches<{ content: string }>(db, SQL, values, batch, pool)) {
     let out = '';
     for (const r of rows) out += req.format === 'csv' ? csvLine(r.content) : `${r.content}\n`;
     yield out;

@@ -26,8 +26,11 @@ import { ExportOperation } from './export.operation';
     { provide: ExportJobs, inject: [Database], useFactory: (db: Database) => new ExportJobs(db) },
     {
       provide: ExportWorker,
-      inject: [Database, ExportJobs, APP_CONFIG, LOGGER],
-      useFactory: (db: Database, jobs: ExportJobs, config: AppConfig, log: Logger) => new ExportWorker(db, jobs, config.dataDir, log),
+      inject: [Database, ExportJobs, APP_CONFIG, LOGGER, Metrics],
+      useFactory: (db: Database, jobs: ExportJobs, config: AppConfig, log: Logger, metrics: Metrics) => {
+        const typeWritten = metrics.counter('kartoteka_export_types_total', 'Bulk export types written, by where they were read from', ['source'] as const);
+        return new ExportWorker(db, jobs, config.dataDir, log, { replicaWaitMs: config.exportReplicaWaitMs, onTypeWritten: (source) => typeWritten({ source }) });
+      },
     },
     {
       provide: BULK_EXPORT,

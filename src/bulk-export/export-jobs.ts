@@ -20,12 +20,14 @@ export interface ExportJob {
   progress: string | null;
   error: string | null;
   output: OutputFile[] | null;
+  /** The primary's WAL position at the claim (`16/B374D848`): a replica must have replayed it to serve the export. */
+  read_lsn: string | null;
 }
 
 /** A job whose worker has not beaten for this long is taken to be dead and claimed again. */
 export const STALE_AFTER_SECONDS = 60;
 
-const COLS = 'id, status, principal_sub, request, plan, transaction_time, progress, error, output';
+const COLS = 'id, status, principal_sub, request, plan, transaction_time, progress, error, output, read_lsn::text AS read_lsn';
 
 /** The job table (migrations/1732900000000-bulk-export.ts): every state change is one statement. */
 export class ExportJobs {
@@ -49,10 +51,12 @@ export class ExportJobs {
   /**
    * Claims the oldest queued job, or one left in progress by a worker whose heartbeat went stale
    * (it died); SKIP LOCKED lets every instance's worker poll at once without waiting on another.
+   * `read_lsn` is the primary's WAL position at this claim: every commit before it, hence every
+   * committed row with last_updated <= transaction_time, is visible on a replica that replayed it.
    */
   async claim(worker: string): Promise<ExportJob | undefined> {
     const r = await this.db.query<ExportJob>(
-      `UPDATE bulk_export_job SET status = 'in-progress', worker = $1, heartbeat = now(), progress = 'started'
+      `UPDATE bulk_export_job SET status = 'in-progress', worker = $1, heartbeat = now(), progress = 'started', read_lsn = pg_current_wal_lsn()
         WHERE id = (SELECT id FROM bulk_export_job
                      WHERE status = 'queued' OR (status = 'in-progress' AND (heartbeat IS NULL OR heartbeat < now() - make_interval(secs => $2)))
                      ORDER BY created FOR UPDATE SKIP LOCKED LIMIT 1)

@@ -3,12 +3,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import { cursorBatches } from '../audit/audit-cursor';
 import { exportChunks } from '../audit/audit-export';
 import type { Database } from '../database/database';
 import type { ExportJob, ExportJobs, OutputFile } from './export-jobs';
 import type { PlannedType } from './export-plan';
+import { ExportSource, writeFromReplicaOrPrimary } from './replica-fallback';
 
 const POLL_MS = 1000;
 const BEAT_MS = 2000;
@@ -16,6 +18,13 @@ const FETCH = 500;
 
 /** Thrown inside a running export when the job was cancelled, reclaimed or the worker stops. */
 class Stopped extends Error {}
+
+export interface ExportWorkerOptions {
+  /** EXPORT_REPLICA_WAIT_MS: how long a job waits for a replica to reach its read_lsn. */
+  replicaWaitMs: number;
+  /** Called once per type written, with where it was read from (a metric). */
+  onTypeWritten?: (source: ExportSource) => void;
+}
 
 export function jobDir(dataDir: string, id: string): string {
   return path.join(dataDir, 'exports', id);
@@ -30,6 +39,11 @@ export async function removeJobFiles(dataDir: string, id: string): Promise<void>
  * into `DATA_DIR/exports/<job>/<Type>.ndjson`, one stored JSON text per line, so memory holds
  * one batch whatever the size of a type (LESSONS.md: HAPI #8374, #3599). Beats while it runs;
  * a job whose worker died is claimed again once its heartbeat is stale.
+ *
+ * With replicas (CONTRACT.md: export tolerates lag), a job reads one that has replayed the
+ * primary's WAL up to the job's `read_lsn` (taken at the claim, after transaction_time), so it
+ * misses no commit the primary had then; it waits up to EXPORT_REPLICA_WAIT_MS for one, then reads
+ * the primary. A type whose replica cursor is cancelled is written again from the primary.
  */
 export class ExportWorker {
   readonly id = `worker-${randomUUID()}`;
@@ -43,6 +57,7 @@ export class ExportWorker {
     private readonly jobs: ExportJobs,
     private readonly dataDir: string,
     private readonly log: Logger,
+    private readonly options: ExportWorkerOptions = { replicaWaitMs: 30_000 },
   ) {}
 
   start(): void {
@@ -94,9 +109,18 @@ export class ExportWorker {
       await fs.promises.rm(dir, { recursive: true, force: true });
       await fs.promises.mkdir(dir, { recursive: true });
       const output: OutputFile[] = [];
+      const replica = await this.replicaFor(job);
       for (const [i, t] of job.plan.types.entries()) {
         const file = `${t.type}.ndjson`;
-        const count = await this.writeType(job, t, path.join(dir, file), `${i + 1}/${job.plan.types.length} ${t.type}`);
+        const progress = `${i + 1}/${job.plan.types.length} ${t.type}`;
+        const { result: count, source } = await writeFromReplicaOrPrimary(
+          replica,
+          this.db.pool,
+          (pool) => this.writeType(job, t, path.join(dir, file), progress, pool),
+          // The code only: no values, no PHI.
+          (e) => this.log.warn({ job: job.id, type: t.type, code: (e as { code?: string }).code }, 'bulk export: the replica gave up the read; writing the type again from the primary'),
+        );
+        this.options.onTypeWritten?.(source);
         if (count > 0) output.push({ type: t.type, file, count });
         else await fs.promises.rm(path.join(dir, file), { force: true });
         if (!(await this.jobs.beat(job.id, this.id, `${i + 1}/${job.plan.types.length} types`))) throw new Stopped();
@@ -119,23 +143,42 @@ export class ExportWorker {
     }
   }
 
-  /** Streams one type to its file; returns the number of lines written. */
-  private async writeType(job: ExportJob, t: PlannedType, file: string, progress: string): Promise<number> {
-    let count = 0;
+  /**
+   * A replica that has replayed the job's read_lsn, waiting for one (the job beating, cancellation
+   * honoured); undefined without replicas, or when none catches up within EXPORT_REPLICA_WAIT_MS.
+   */
+  private async replicaFor(job: ExportJob): Promise<Pool | undefined> {
+    if (!this.db.hasReplicas || !job.read_lsn) return undefined;
+    const started = Date.now();
+    const pool = await this.db.replicaAt(job.read_lsn, this.options.replicaWaitMs, this.checkpoint(job, () => 'waiting for a replica'));
+    if (!pool) {
+      this.log.warn({ job: job.id, readLsn: job.read_lsn, waitedMs: Date.now() - started }, 'bulk export: no replica has replayed the job start in time; reading the primary');
+    }
+    return pool;
+  }
+
+  /** Throws Stopped when the worker stops or the job is no longer this worker's; beats every BEAT_MS. */
+  private checkpoint(job: ExportJob, progress: () => string): () => Promise<void> {
     let lastBeat = Date.now();
-    const checkpoint = async () => {
+    return async () => {
       if (this.stopping) throw new Stopped();
       if (Date.now() - lastBeat < BEAT_MS) return;
       lastBeat = Date.now();
-      if (!(await this.jobs.beat(job.id, this.id, `${progress}: ${count} resources`))) throw new Stopped();
+      if (!(await this.jobs.beat(job.id, this.id, progress()))) throw new Stopped();
     };
+  }
+
+  /** Streams one type from `pool` to its file (started afresh); returns the number of lines written. */
+  private async writeType(job: ExportJob, t: PlannedType, file: string, progress: string, pool: Pool): Promise<number> {
+    let count = 0;
+    const checkpoint = this.checkpoint(job, () => `${progress}: ${count} resources`);
     const until = new Date(job.transaction_time);
     const source =
       t.type === 'AuditEvent'
         ? // The same rows and text as `/audit/export?format=ndjson` (CONTRACT.md, Audit).
           (async function* (this: ExportWorker): AsyncGenerator<string> {
             const since = job.plan.auditSince ? new Date(job.plan.auditSince) : undefined;
-            for await (const chunk of exportChunks(this.db, { format: 'ndjson', since, until }, FETCH)) {
+            for await (const chunk of exportChunks(this.db, { format: 'ndjson', since, until }, FETCH, pool)) {
               await checkpoint();
               for (let i = chunk.indexOf('\n'); i >= 0; i = chunk.indexOf('\n', i + 1)) count++;
               yield chunk;
@@ -144,7 +187,7 @@ export class ExportWorker {
         : (async function* (this: ExportWorker): AsyncGenerator<string> {
             const values = [...t.values, until.toISOString()];
             const sql = `SELECT r.content FROM resource r WHERE ${t.text} AND r.last_updated <= $${values.length}::timestamptz`;
-            for await (const rows of cursorBatches<{ content: string }>(this.db, sql, values, FETCH)) {
+            for await (const rows of cursorBatches<{ content: string }>(this.db, sql, values, FETCH, pool)) {
               await checkpoint();
               let out = '';
               for (const r of rows) out += `${r.content.replace(/\r?\n/g, ' ')}\n`;

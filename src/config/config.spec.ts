@@ -15,3 +15,18 @@ describe('loadConfig: TRUST_PROXY', () => {
     expect(() => loadConfig({ TRUST_PROXY: 'proxy.example' })).toThrow('TRUST_PROXY');
   });
 });
+
+describe('loadConfig: EXPORT_REPLICA_WAIT_MS', () => {
+  it('waits 30 s for a replica by default, and takes milliseconds from 0 to an hour', () => {
+    expect(loadConfig({}).exportReplicaWaitMs).toBe(30_000);
+    expect(loadConfig({ EXPORT_REPLICA_WAIT_MS: '500' }).exportReplicaWaitMs).toBe(500);
+    expect(loadConfig({ EXPORT_REPLICA_WAIT_MS: '0' }).exportReplicaWaitMs).toBe(0);
+    expect(loadConfig({ EXPORT_REPLICA_WAIT_MS: '3600000' }).exportReplicaWaitMs).toBe(3_600_000);
+  });
+
+  it('refuses a negative, fractional, too large or non-numeric value, naming the variable', () => {
+    for (const v of ['-1', '1.5', '3600001', 'soon']) {
+      expect(() => loadConfig({ EXPORT_REPLICA_WAIT_MS: v })).toThrow('EXPORT_REPLICA_WAIT_MS must be an integer between 0 and 3600000');
+    }
+  });
+});

@@ -52,6 +52,11 @@ export interface AppConfig {
    * comma-separated, or `true` for any): the address audited and rate limited. Default: none.
    */
   trustProxy: boolean | string[];
+  /**
+   * How long (ms) a bulk export waits for a replica to replay the primary's WAL up to the job's
+   * start before it reads the primary instead (EXPORT_REPLICA_WAIT_MS; only with DATABASE_READ_URLS).
+   */
+  exportReplicaWaitMs: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -139,6 +144,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     auditStatementsInFlight: int(env, 'AUDIT_STATEMENTS_IN_FLIGHT', 2, 1, 16),
     auditGatherMs: int(env, 'AUDIT_GATHER_MS', 1, 0, 100),
     trustProxy: trustProxy(env),
+    exportReplicaWaitMs: int(env, 'EXPORT_REPLICA_WAIT_MS', 30_000, 0, 3_600_000),
   };
 }
 

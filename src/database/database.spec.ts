@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Pool, PoolClient } from 'pg';
-import { FhirError } from '../fhir/errors/fhir-error';
-import { guardPoolClients, mapDatabaseError } from './database';
+import { FhirError, serviceUnavailable } from '../fhir/errors/fhir-error';
+import { guardPoolClients, isReplicaLoss, mapDatabaseError } from './database';
 
 describe('guardPoolClients', () => {
   const setup = () => {
@@ -60,5 +60,27 @@ describe('mapDatabaseError', () => {
   it('leaves other errors alone', () => {
     const e = Object.assign(new Error('duplicate key'), { code: '23505' });
     expect(mapDatabaseError(e)).toBe(e);
+  });
+});
+
+describe('isReplicaLoss', () => {
+  const pgError = (code: string, message: string) => Object.assign(new Error(message), { code });
+
+  it.each([
+    ['a conflict with recovery', pgError('40001', 'canceling statement due to conflict with recovery')],
+    ['a session ended for a conflict with recovery', pgError('40001', 'terminating connection due to conflict with recovery')],
+    ['a replica shutting down', pgError('57P01', 'terminating connection due to administrator command')],
+    ['a dropped connection', new Error('Connection terminated unexpectedly')],
+    ['a replica that refuses connections (mapped to 503)', serviceUnavailable('The database is unavailable; retry later')],
+  ])('is true for %s', (_name, e) => {
+    expect(isReplicaLoss(e)).toBe(true);
+  });
+
+  it.each([
+    ['an undefined column', pgError('42703', 'column "x" does not exist')],
+    ['a unique violation', pgError('23505', 'duplicate key')],
+    ['a plain error', new Error('disk full')],
+  ])('is false for %s', (_name, e) => {
+    expect(isReplicaLoss(e)).toBe(false);
   });
 });

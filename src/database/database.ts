@@ -1,5 +1,5 @@
 import { Pool, PoolClient, QueryConfig, QueryResult, QueryResultRow } from 'pg';
-import { badRequest, conflict, serviceUnavailable } from '../fhir/errors/fhir-error';
+import { badRequest, conflict, FhirError, serviceUnavailable } from '../fhir/errors/fhir-error';
 
 /** What both the pool wrapper and a transaction's client offer. */
 export interface Queryable {
@@ -21,6 +21,17 @@ export function isUniqueViolation(e: unknown, constraint?: string): boolean {
 function isRetryable(e: unknown): boolean {
   const code = (e as { code?: string })?.code;
   return code === SERIALIZATION_FAILURE || code === DEADLOCK;
+}
+
+/**
+ * A replica that gave up a read: a recovery conflict (SQLSTATE 40001, "canceling statement due to
+ * conflict with recovery": a standby runs no serializable transactions, so a 40001 there is always
+ * one), or a connection that was lost or refused. The same read may be made on the primary.
+ */
+export function isReplicaLoss(e: unknown): boolean {
+  if ((e as { code?: string })?.code === SERIALIZATION_FAILURE) return true;
+  if (e instanceof FhirError && e.status === 503) return true;
+  return isUnavailable(e);
 }
 
 function isUnavailable(e: unknown): boolean {
@@ -66,6 +77,8 @@ export interface WriterKey {
 }
 
 const WRITE_MEMORY_MS = 5 * 60_000;
+/** How often each replica's replay position is read. */
+const REPLICA_POLL_MS = 100;
 
 /**
  * A thin layer over the pg pool that TypeORM opened: hot paths use plain parameterised SQL
@@ -91,7 +104,7 @@ export class Database {
   constructor(readonly pool: Pool, readPools: Pool[] = [], private readonly genericPool?: Pool) {
     this.replicas = readPools.map((p) => ({ pool: p, replayed: 0n, healthy: false }));
     if (this.replicas.length) {
-      this.poller = setInterval(() => void this.pollReplicas(), 100);
+      this.poller = setInterval(() => void this.pollReplicas(), REPLICA_POLL_MS);
       this.poller.unref();
       void this.pollReplicas();
     }
@@ -109,10 +122,35 @@ export class Database {
       const r = this.replicas[(this.next + i) % this.replicas.length];
       if (r.healthy && (!written || r.replayed >= written.lsn)) {
         this.next = (this.next + i + 1) % this.replicas.length;
-        return poolQueryable(r.pool, () => (r.healthy = false));
+        return poolQueryable(r.pool, () => (r.healthy = false), this);
       }
     }
     return this;
+  }
+
+  /** The primary's current WAL position (what a replica must have replayed to see every commit so far). */
+  async currentLsn(): Promise<string> {
+    const r = await this.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+    return r.rows[0].lsn;
+  }
+
+  /**
+   * A replica that has replayed the primary's WAL up to `lsn` (so it sees every transaction that had
+   * committed when the primary was at `lsn`), waiting up to `timeoutMs` for one to catch up;
+   * `undefined` when there is no healthy replica or none catches up in time (then read the
+   * primary). `whileWaiting` runs between polls: a long-running caller beats and may throw to stop.
+   */
+  async replicaAt(lsn: string, timeoutMs: number, whileWaiting: () => Promise<void> = async () => undefined): Promise<Pool | undefined> {
+    if (!this.replicas.length) return undefined;
+    const target = parseLsn(lsn);
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const r = this.replicas.find((x) => x.healthy && x.replayed >= target);
+      if (r) return r.pool;
+      if (Date.now() >= deadline) return undefined;
+      await whileWaiting();
+      await new Promise((res) => setTimeout(res, Math.min(REPLICA_POLL_MS, Math.max(0, deadline - Date.now()))));
+    }
   }
 
   /** The primary, on connections that plan each statement once (see the constructor). */
@@ -203,13 +241,19 @@ function keyOf(w: WriterKey): string {
   return w.principal?.sub ? `sub:${w.principal.sub}` : `addr:${w.clientAddress ?? ''}`;
 }
 
-/** A pool as a Queryable (errors mapped: unavailable is 503); a replica's marks itself unhealthy on such a failure. */
-function poolQueryable(pool: Pool, onUnavailable: () => void = () => undefined): Queryable {
+/**
+ * A pool as a Queryable (errors mapped: unavailable is 503); a replica's marks itself unhealthy on
+ * such a failure. With `primary` (a replica's reads), a read the replica cancelled for a conflict
+ * with recovery (40001) is made once more on the primary: reads are idempotent, and the conflict
+ * (vacuum or a lock replayed from the primary) is the replica's, not the caller's.
+ */
+function poolQueryable(pool: Pool, onUnavailable: () => void = () => undefined, primary?: Database): Queryable {
   return {
     query: async (text: string | QueryConfig, values?: unknown[]) => {
       try {
         return typeof text === 'string' ? await pool.query(text, values) : await pool.query(text);
       } catch (e) {
+        if (primary && (e as { code?: string })?.code === SERIALIZATION_FAILURE) return primary.query(text, values);
         if (isUnavailable(e)) onUnavailable();
         throw mapDatabaseError(e);
       }

@@ -35,6 +35,12 @@ export class Metrics {
     this.latency.observe({ interaction }, seconds);
   }
 
+  /** A counter with bounded labels (never PHI); returns its increment. */
+  counter<L extends string>(name: string, help: string, labelNames: readonly L[]): (labels: Record<L, string>) => void {
+    const c = new Counter({ name, help, labelNames, registers: [this.registry] });
+    return (labels) => c.inc(labels);
+  }
+
   /** A gauge whose value is read at scrape time. */
   gauge(name: string, help: string, read: () => number): void {
     new Gauge({ name, help, registers: [this.registry], collect() { this.set(read()); } });

@@ -71,6 +71,10 @@ export async function startPrimaryAndReplica(bin: string): Promise<PgPair> {
   const primaryUrl = `postgres://postgres@127.0.0.1:${pPort}/postgres`;
   await waitReady(primaryUrl);
   run(path.join(bin, 'pg_basebackup'), ['-h', '127.0.0.1', '-p', String(pPort), '-U', 'postgres', '-D', replicaDir, '-R', '-X', 'stream']);
+  // As docker/compose.yaml runs it (hot_standby_feedback: vacuum on the primary cancels no replica
+  // read), but a replayed lock cancels a conflicting replica query after 1 s instead of 30 s, so a
+  // test can provoke a genuine recovery conflict quickly.
+  fs.appendFileSync(path.join(replicaDir, 'postgresql.conf'), `\nhot_standby_feedback = on\nmax_standby_streaming_delay = 1s\n`);
   const replica = startServer(bin, replicaDir, rPort);
   const replicaUrl = `postgres://postgres@127.0.0.1:${rPort}/postgres`;
   await waitReady(replicaUrl);
