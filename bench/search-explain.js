@@ -43,7 +43,9 @@ async function explain(c, title, sql) {
 }
 
 async function main() {
-  const c = new Client({ connectionString: process.env.DATABASE_URL });
+  // The server's session settings (JIT off: database.module.ts), so the plans are the server's.
+  const { SESSION_OPTIONS } = require(path.join(dist, 'database/database.module'));
+  const c = new Client({ connectionString: process.env.DATABASE_URL, options: SESSION_OPTIONS });
   await c.connect();
   try {
     const [{ n }] = (await c.query('SELECT count(*)::int AS n FROM resource')).rows;

@@ -5,6 +5,7 @@ describe('poolOptions', () => {
   it('bounds the wait for a connection and each statement, and keeps TCP alive (defaults)', () => {
     expect(poolOptions(loadConfig({}))).toEqual({
       max: 20,
+      options: '-c jit=off',
       connectionTimeoutMillis: 5000,
       statement_timeout: 60_000,
       query_timeout: 65_000,
