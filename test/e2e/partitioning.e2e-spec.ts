@@ -96,6 +96,20 @@ describe('partitioning by patient', () => {
     const found = await s.api.get(`/fhir/Observation?patient=${b}&code=${LOINC}|718-7`);
     expect(found.body.entry.map((e: { resource: { id: string } }) => e.resource.id)).toEqual([created.body.id]);
     expect((await s.api.get(`/fhir/Observation?patient=${a}`)).body.entry ?? []).toEqual([]);
+    // b also has a resource of its own partition: the first page is not empty, and the moved one is
+    // still there (the page statement reports the moved partition and the search runs again), on
+    // every page, in the count, and in `_total=accurate`.
+    const own = await s.api.post('/fhir/Observation').set('Content-Type', FHIR).send(JSON.stringify(observation(b, '718-7')));
+    expect(own.status).toBe(201);
+    const both = [created.body.id, own.body.id].sort();
+    const all = await s.api.get(`/fhir/Observation?patient=${b}&_total=accurate`);
+    expect(all.body.entry.map((e: { resource: { id: string } }) => e.resource.id).sort()).toEqual(both);
+    expect(all.body.total).toBe(2);
+    expect((await s.api.get(`/fhir/Observation?subject=Patient/${b}&_summary=count`)).body.total).toBe(2);
+    const first = await s.api.get(`/fhir/Observation?patient=${b}&_count=1`);
+    const next = first.body.link.find((l: { relation: string }) => l.relation === 'next').url.replace(/^https?:\/\/[^/]+/, '');
+    const second = await s.api.get(next);
+    expect([first.body.entry[0].resource.id, second.body.entry[0].resource.id].sort()).toEqual(both);
   });
 
   it('keeps (type, id) unique when concurrent create-on-update PUTs of one id would land in different partitions', async () => {

@@ -5,7 +5,7 @@ import { ridKey, type SortKey, sortKeys } from './compile/sort';
 import { type FoundRow, resourceColumns } from './include';
 import { type Cursor, keysetCondition } from './paging';
 import type { SearchRequest } from './search-request';
-import { Cast, type Expr, Raw, Select, toSql } from './sql/sql';
+import { Cast, col, eq, type Expr, Raw, Scalar, Select, toSql, val } from './sql/sql';
 
 /** Patient-driven search SQL shapes, named so PostgreSQL plans each once per connection. */
 export const SEARCH_STATEMENTS = new StatementNames('kt_search');
@@ -35,10 +35,13 @@ export class SearchQuery {
    * Up to `limit` rows after (or before) the cursor, in page order. Going back, the order is
    * reversed for the scan (NULLS FIRST) and restored here.
    */
-  async page(db: Queryable, limit: number, cursor?: Cursor): Promise<MatchRow[]> {
+  async page(db: Queryable, limit: number, cursor?: Cursor, movedTo?: string): Promise<MatchRow[]> {
     const back = cursor?.direction === 'previous';
     const q = resourceColumns(new Select('resource', 'r'), 'r');
     this.keys.forEach((k, i) => q.expr(new Cast(k.expr, 'text'), `k${i}`));
+    // `kt_moved`: how many partitions besides its own hold resources moved to this patient (an
+    // InitPlan, run once), so a pinned search needs no lookup of its own first (SearchService).
+    if (movedTo !== undefined) q.expr(new Scalar(new Select('resource_moved', 'mv').expr(new Raw('count(*)')).where(eq(col('mv', 'patient_id'), val(movedTo)))), 'kt_moved');
     q.where(...this.where);
     if (cursor) q.where(keysetCondition(this.keys, this.rid, cursor));
     q.orderBy(...[...this.keys, this.rid].map((k) => ({ expr: k.expr, descending: k.descending !== back, nullsFirst: k.nullable ? back : undefined })));

@@ -38,17 +38,31 @@ export class SearchService implements SearchHandler {
     if (type) assertType(type);
     const now = this.now();
     const req = parseSearch(this.registry, type, params, { strict: ctx.preferHandling === 'strict', baseUrl: ctx.baseUrl, now });
-    const partitions = await this.partitions(req);
-    const query = new SearchQuery(req, new CompileScope(ctx.baseUrl, now, ctx.accessScope, partitions));
-    const cursor = req.cursor === undefined ? undefined : decodeCursor(req.cursor, req.identity, query.keys);
+    const patient = pinnedPatient(req.resourceTypes, req.filters);
+    const scope = (pkeys?: readonly number[]) =>
+      new CompileScope(ctx.baseUrl, now, ctx.accessScope, pkeys && patient !== undefined ? (p) => (p === patient ? pkeys : undefined) : undefined);
+    const cursor0 = req.cursor;
 
     if (req.summary === 'count') {
+      const query = new SearchQuery(req, scope(patient === undefined ? undefined : await this.partitionsOf(patient)));
       const total = await query.count(this.db);
       await this.audit(ctx, req, []);
       return this.answer({ total, link: [this.link(ctx, req, 'self')], entries: [] });
     }
 
-    const rows = req.count === 0 ? [] : await query.page(this.db, req.count + 1, cursor);
+    // A pinned search first assumes the patient's own partition and learns in the same statement
+    // whether any resource moved to the patient lies elsewhere (rare); only then is it run again
+    // over those partitions too (partitionsOf).
+    let query = new SearchQuery(req, scope(patient === undefined ? undefined : [partitionOfPatient(patient)]));
+    let cursor = cursor0 === undefined ? undefined : decodeCursor(cursor0, req.identity, query.keys);
+    let rows = req.count === 0 ? [] : await query.page(this.db, req.count + 1, cursor, patient);
+    if (patient !== undefined && req.count > 0 && (rows.length === 0 ? await this.hasMoved(patient) : rows[0].kt_moved !== '0')) {
+      query = new SearchQuery(req, scope(await this.partitionsOf(patient)));
+      cursor = cursor0 === undefined ? undefined : decodeCursor(cursor0, req.identity, query.keys);
+      rows = await query.page(this.db, req.count + 1, cursor);
+    } else if (patient !== undefined && req.count === 0) {
+      query = new SearchQuery(req, scope(await this.partitionsOf(patient)));
+    }
     const more = rows.length > req.count;
     const page = more ? (cursor?.direction === 'previous' ? rows.slice(1) : rows.slice(0, req.count)) : rows;
     const total = await this.total(req, query, page.length, !cursor && !more);
@@ -65,14 +79,16 @@ export class SearchService implements SearchHandler {
   /**
    * A search pinned to one patient is bounded to the partitions that can hold its matches: the
    * patient's, and those where a resource moved to the patient by an update kept its rid
-   * (batch-writer.ts). One small indexed lookup, so the search plans over one partition.
+   * (batch-writer.ts). One small indexed lookup.
    */
-  private async partitions(req: SearchRequest): Promise<((patientId: string) => readonly number[] | undefined) | undefined> {
-    const patient = pinnedPatient(req.resourceTypes, req.filters);
-    if (patient === undefined) return undefined;
+  private async partitionsOf(patient: string): Promise<number[]> {
     const moved = await this.db.query<{ pkey: number }>('SELECT pkey FROM resource_moved WHERE patient_id = $1', [patient], 'kt_moved');
-    const pkeys = [partitionOfPatient(patient), ...moved.rows.map((r) => r.pkey)];
-    return (p) => (p === patient ? pkeys : undefined);
+    return [partitionOfPatient(patient), ...moved.rows.map((r) => r.pkey)];
+  }
+
+  private async hasMoved(patient: string): Promise<boolean> {
+    const res = await this.db.query('SELECT 1 FROM resource_moved WHERE patient_id = $1 LIMIT 1', [patient], 'kt_has_moved');
+    return (res.rowCount ?? 0) > 0;
   }
 
   private async total(req: SearchRequest, query: SearchQuery, onPage: number, everything: boolean): Promise<number | undefined> {
