@@ -29,7 +29,8 @@ async function searchSql(query) {
   let captured;
   // page() sends a named statement ({ name, text, values }); EXPLAIN needs the text and values.
   const capture = async (text, values) => ((captured = typeof text === 'string' ? { text, values } : { text: text.text, values: text.values }), { rows: [] });
-  await q.page({ query: capture }, req.count + 1);
+  // As SearchService does: a pinned search's page also reports moved partitions (kt_moved).
+  await q.page({ query: capture }, req.count + 1, undefined, pinned);
   return captured;
 }
 
@@ -42,6 +43,27 @@ async function explain(c, title, sql) {
   return `### ${title}\n\n${rows} rows; one warm execution from Node (pg, text protocol, rows parsed): ${ms.toFixed(2)} ms.\n\n\`\`\`sql\n${sql.text}\n\`\`\`\n\nParameters: \`${JSON.stringify(sql.values).slice(0, 400)}\`\n\n\`\`\`\n${plan}\n\`\`\`\n`;
 }
 
+/**
+ * The plan the server keeps for a patient-driven search: a named prepared statement, PostgreSQL's
+ * generic plan once it has run five times (forced here), values bound at execution.
+ */
+async function explainGeneric(c, title, sql) {
+  await c.query('SET plan_cache_mode = force_generic_plan');
+  try {
+    await c.query(`PREPARE kt_explain_generic AS ${sql.text}`);
+    const lit = sql.values.map((v) => c.escapeLiteral(String(v))).join(', ');
+    for (let i = 0; i < 5; i++) await c.query(`EXECUTE kt_explain_generic(${lit})`);
+    const t = process.hrtime.bigint();
+    const rows = (await c.query(`EXECUTE kt_explain_generic(${lit})`)).rows.length;
+    const ms = Number(process.hrtime.bigint() - t) / 1e6;
+    const plan = (await c.query(`EXPLAIN (ANALYZE, BUFFERS) EXECUTE kt_explain_generic(${lit})`)).rows.map((r) => r['QUERY PLAN']).join('\n');
+    return `### ${title}\n\n${rows} rows; one warm execution of the prepared statement from Node: ${ms.toFixed(2)} ms.\n\n\`\`\`\n${plan}\n\`\`\`\n`;
+  } finally {
+    await c.query('DEALLOCATE ALL');
+    await c.query('RESET plan_cache_mode');
+  }
+}
+
 async function main() {
   // The server's session settings (JIT off: database.module.ts), so the plans are the server's.
   const { SESSION_OPTIONS } = require(path.join(dist, 'database/database.module'));
@@ -52,7 +74,9 @@ async function main() {
     const patient = process.argv[2] || 'p1-101';
     const heavy = process.argv[3] || 'p1-100';
     const out = [`## ${n.toLocaleString('en')} resources (\`${(await c.query('SELECT current_database() AS d')).rows[0].d}\`)\n`];
-    out.push(await explain(c, `Observation?patient=${patient}&code=http://loinc.org|8867-4&date=ge2020-01-01`, await searchSql(`patient=${patient}&code=http://loinc.org|8867-4&date=ge2020-01-01`)));
+    const target = await searchSql(`patient=${patient}&code=http://loinc.org|8867-4&date=ge2020-01-01`);
+    out.push(await explain(c, `Observation?patient=${patient}&code=http://loinc.org|8867-4&date=ge2020-01-01`, target));
+    out.push(await explainGeneric(c, `The same, as the server runs it: prepared, PostgreSQL's generic plan (driven from the patient's rows)`, target));
     out.push(await explain(c, `Patient/${heavy}/$everything?_count=1000 (admin: no access predicate)`, everythingSql({ patientId: heavy, limit: 1001 })));
     out.push(await explain(c, `Patient/${heavy}/$everything (first page of 100)`, everythingSql({ patientId: heavy, limit: 101 })));
     const gp = (await c.query(`SELECT min(target) AS gp FROM patient_attachment WHERE patient_id = $1 AND target LIKE 'Practitioner/%'`, [heavy])).rows[0].gp;
