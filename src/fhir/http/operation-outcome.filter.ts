@@ -45,7 +45,11 @@ export class OperationOutcomeFilter implements ExceptionFilter {
     const reply = http.getResponse<FastifyReply>();
     const req = http.getRequest<FastifyRequest>();
     const fe = toFhirError(exception);
-    if (fe.status >= 500) {
+    if (fe.status === 503) {
+      // Expected while the database or the audit log is away (a fault that is logged once where it is
+      // seen, e.g. 'database connection lost'): one line per request, no stack, below error level.
+      this.log.warn({ reqId: req?.id, status: 503 }, 'request answered 503: a dependency is unavailable');
+    } else if (fe.status >= 500) {
       const e = exception as { name?: string; code?: string; stack?: string };
       // Stack frames only: error messages (e.g. from the database) can quote values.
       this.log.error(
