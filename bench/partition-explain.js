@@ -40,21 +40,21 @@ const capture = () => {
   return { q, get: () => captured };
 };
 
+/** The SQL the server sends for a search page (named when the server prepares it: a search pinned to a patient). */
 async function searchSql(c, type, query) {
   const now = new Date();
   const r = parseSearch(getSearchParameterRegistry(), type, new URLSearchParams(query), { strict: false, baseUrl: 'http://x/fhir', now });
   let partitions;
+  let pinned;
   if (partitionOfPatient) {
     const { pinnedPatient } = req('fhir/search/compile/partition-bound');
-    const p = pinnedPatient(r.resourceTypes, r.filters);
-    if (p !== undefined) {
-      const moved = (await c.query('SELECT pkey FROM resource_moved WHERE patient_id = $1', [p])).rows.map((x) => x.pkey);
-      partitions = (id) => (id === p ? [partitionOfPatient(p), ...moved] : undefined);
-    }
+    pinned = pinnedPatient(r.resourceTypes, r.filters);
+    // As SearchService does: the patient's own partition; the page statement reports moved ones (kt_moved).
+    if (pinned !== undefined) partitions = (id) => (id === pinned ? [partitionOfPatient(pinned)] : undefined);
   }
   const sq = new SearchQuery(r, new CompileScope('http://x/fhir', now, undefined, partitions));
   const cap = capture();
-  await sq.page(cap.q, r.count + 1);
+  await sq.page(cap.q, r.count + 1, undefined, pinned);
   return cap.get();
 }
 
@@ -117,7 +117,14 @@ async function measure(c, title, sql, prepared, showPlan) {
 async function main() {
   const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
   const showPlans = process.argv.includes('--plans');
-  const c = new Client({ connectionString: process.env.DATABASE_URL });
+  // The server's session settings (JIT off) when the build has them.
+  let options;
+  try {
+    ({ SESSION_OPTIONS: options } = req('database/database.module'));
+  } catch {
+    options = undefined;
+  }
+  const c = new Client({ connectionString: process.env.DATABASE_URL, options });
   await c.connect();
   try {
     const patient = args[0] || 'p1-1001';
@@ -125,10 +132,11 @@ async function main() {
     const db = (await c.query('SELECT current_database() AS d')).rows[0].d;
     const obs = (await c.query(`SELECT x.rid FROM sp_reference x WHERE x.target_id = $1 AND x.target_type = 'Patient' AND x.resource_type = 'Observation' AND x.param = 'patient' LIMIT 1`, [patient])).rows[0];
     const obsId = (await c.query('SELECT id FROM resource WHERE rid = $1', [obs.rid])).rows[0].id;
+    const pinnedSearch = await searchSql(c, 'Observation', `patient=${patient}&code=http://loinc.org|8867-4&date=ge2020-01-01`);
     const queries = [
       ['read Patient/' + patient + ' (prepared, generic plan)', await storeSql((s, q) => s.read('Patient', patient, q)), true],
       ['read Observation/' + obsId + ' (prepared, generic plan)', await storeSql((s, q) => s.read('Observation', obsId, q)), true],
-      [`Observation?patient=${patient}&code=http://loinc.org|8867-4&date=ge2020-01-01`, await searchSql(c, 'Observation', `patient=${patient}&code=http://loinc.org|8867-4&date=ge2020-01-01`), false],
+      [`Observation?patient=${patient}&code=http://loinc.org|8867-4&date=ge2020-01-01 (prepared when the server names it)`, pinnedSearch, !!pinnedSearch.name],
       [`Observation?code=http://loinc.org|8867-4&date=ge2025-06-01 (no patient: every partition)`, await searchSql(c, 'Observation', 'code=http://loinc.org|8867-4&date=ge2025-06-01'), false],
       [`Patient/${heavy}/$everything?_count=1000`, everythingSql({ patientId: heavy, limit: 1001 }), true],
       [`Patient/${patient}/$everything`, everythingSql({ patientId: patient, limit: 1001 }), true],
