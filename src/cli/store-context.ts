@@ -20,7 +20,9 @@ export interface StoreContext {
  * is off: a bulk load or a reindex is an operator's maintenance, not a clinical interaction.
  */
 export async function withStoreContext<T>(opts: { poolSize: number }, fn: (ctx: StoreContext) => Promise<T>): Promise<T> {
-  const config = { ...loadConfig(), auditEnabled: false, seedDemo: false, dbPoolSize: opts.poolSize };
+  // No client-side statement deadline: a maintenance run's statements (ANALYZE of 10M resources: 90 s)
+  // are long on purpose; the server's guard against a frozen database is not an operator's.
+  const config = { ...loadConfig(), auditEnabled: false, seedDemo: false, dbPoolSize: opts.poolSize, dbQueryTimeoutMs: 0 };
   // The engine's own start-up logs (migrations, profile package) only when asked for.
   const log = createLogger(['debug', 'trace'].includes(config.logLevel) ? config.logLevel : 'error');
   const { app, db } = await createApp(config, log);
