@@ -78,6 +78,49 @@ describe('read replicas', () => {
     expect(seen).toEqual(['W/"1"', 'W/"2"']);
   });
 
+  it('search and $everything read the replica too, and the writer always sees its own write there', async () => {
+    const writer = `Bearer ${await tokenFor({ roles: ['admin'], sub: 'writer-s' })}`;
+    const reader = `Bearer ${await tokenFor({ roles: ['admin'], sub: 'reader-s' })}`;
+    const post = async (body: object) => {
+      const res = await s.as(writer).post(`/fhir/${(body as { resourceType: string }).resourceType}`).set('Content-Type', 'application/fhir+json').send(JSON.stringify(body));
+      expect(res.status).toBe(201);
+      return JSON.parse(res.text).id as string;
+    };
+    const patient = await post({ resourceType: 'Patient', name: [{ family: 'Реплика' }] });
+    const observation = (code: string) => ({
+      resourceType: 'Observation',
+      status: 'final',
+      code: { coding: [{ system: 'http://loinc.org', code }] },
+      subject: { reference: `Patient/${patient}` },
+    });
+    const first = await post(observation('8867-4'));
+    for (let i = 0; i < 100; i++) {
+      const r = await replica.query(`SELECT 1 FROM resource WHERE resource_type = 'Observation' AND id = $1`, [first]);
+      if (r.rowCount) break;
+      await sleep(100);
+    }
+    await pauseReplay();
+    try {
+      const second = await post(observation('8310-5'));
+      const searched = async (auth: string, query: string) =>
+        (JSON.parse((await s.as(auth).get(`/fhir/Observation?${query}`)).text).entry ?? []).map((e: { resource: { id: string } }) => e.resource.id).sort();
+      const everything = async (auth: string) => {
+        const res = await s.as(auth).get(`/fhir/Patient/${patient}/$everything`);
+        expect(res.status).toBe(200);
+        return JSON.parse(res.text).entry.map((e: { resource: { id: string } }) => e.resource.id).sort();
+      };
+      // The reader is served by the frozen replica: the second Observation is not there yet.
+      expect(await searched(reader, `patient=${patient}`)).toEqual([first]);
+      expect(await searched(reader, `code=http://loinc.org|8310-5&subject=Patient/${patient}`)).toEqual([]);
+      expect(await everything(reader)).toEqual([first, patient].sort());
+      // The writer's own write is always there (its reads go to the primary while the replica lags).
+      expect(await searched(writer, `patient=${patient}`)).toEqual([first, second].sort());
+      expect(await everything(writer)).toEqual([first, second, patient].sort());
+    } finally {
+      await replica.query('SELECT pg_wal_replay_resume()');
+    }
+  });
+
   /** Pauses WAL replay on the replica and waits until it has really stopped. */
   const pauseReplay = async () => {
     await replica.query('SELECT pg_wal_replay_pause()');

@@ -65,7 +65,8 @@ export class PatientEverythingOperation implements FhirOperation {
     const sql = everythingSql({ patientId: id, ...p, limit: p.count + 1, scope: ctx.accessScope });
     // Binary result format (pg's `binary`, missing from @types/pg): text columns as UTF-8 bytes.
     const query: QueryConfig & { binary: boolean } = { name: sql.name, text: sql.text, values: sql.values, binary: true, types: RAW_TEXT };
-    const res = await this.db.query<Row>(query);
+    // Tolerates replica lag (CONTRACT.md): a replica that has the caller's own writes, or the primary.
+    const res = await this.db.reader(ctx).query<Row>(query);
     if (res.rows.length === 0) throw notFound(`Patient/${id} is not known`);
     const rows: PageRow[] = [];
     for (const r of res.rows) {

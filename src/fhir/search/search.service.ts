@@ -1,4 +1,4 @@
-import type { Database } from '../../database/database';
+import type { Database, Queryable } from '../../database/database';
 import { issuesOutcome } from '../errors/fhir-error';
 import type { FhirRequestContext, FhirResponse } from '../fhir-context';
 import type { SearchHandler } from '../fhir-router';
@@ -34,18 +34,24 @@ export class SearchService implements SearchHandler {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
+  /** Search tolerates replica lag (CONTRACT.md): a replica that has the caller's own writes, or the primary. */
+  private readerFor(ctx: FhirRequestContext): Queryable {
+    return this.db.reader(ctx);
+  }
+
   async search(ctx: FhirRequestContext, type: string | undefined, params: URLSearchParams): Promise<FhirResponse> {
     if (type) assertType(type);
     const now = this.now();
     const req = parseSearch(this.registry, type, params, { strict: ctx.preferHandling === 'strict', baseUrl: ctx.baseUrl, now });
+    const db = this.readerFor(ctx);
     const patient = pinnedPatient(req.resourceTypes, req.filters);
     const scope = (pkeys?: readonly number[]) =>
       new CompileScope(ctx.baseUrl, now, ctx.accessScope, pkeys && patient !== undefined ? (p) => (p === patient ? pkeys : undefined) : undefined);
     const cursor0 = req.cursor;
 
     if (req.summary === 'count') {
-      const query = new SearchQuery(req, scope(patient === undefined ? undefined : await this.partitionsOf(patient)));
-      const total = await query.count(this.db);
+      const query = new SearchQuery(req, scope(patient === undefined ? undefined : await this.partitionsOf(db, patient)));
+      const total = await query.count(db);
       await this.audit(ctx, req, []);
       return this.answer({ total, link: [this.link(ctx, req, 'self')], entries: [] });
     }
@@ -55,18 +61,18 @@ export class SearchService implements SearchHandler {
     // over those partitions too (partitionsOf).
     let query = new SearchQuery(req, scope(patient === undefined ? undefined : [partitionOfPatient(patient)]));
     let cursor = cursor0 === undefined ? undefined : decodeCursor(cursor0, req.identity, query.keys);
-    let rows = req.count === 0 ? [] : await query.page(this.db, req.count + 1, cursor, patient);
-    if (patient !== undefined && req.count > 0 && (rows.length === 0 ? await this.hasMoved(patient) : rows[0].kt_moved !== '0')) {
-      query = new SearchQuery(req, scope(await this.partitionsOf(patient)));
+    let rows = req.count === 0 ? [] : await query.page(db, req.count + 1, cursor, patient);
+    if (patient !== undefined && req.count > 0 && (rows.length === 0 ? await this.hasMoved(db, patient) : rows[0].kt_moved !== '0')) {
+      query = new SearchQuery(req, scope(await this.partitionsOf(db, patient)));
       cursor = cursor0 === undefined ? undefined : decodeCursor(cursor0, req.identity, query.keys);
-      rows = await query.page(this.db, req.count + 1, cursor);
+      rows = await query.page(db, req.count + 1, cursor);
     } else if (patient !== undefined && req.count === 0) {
-      query = new SearchQuery(req, scope(await this.partitionsOf(patient)));
+      query = new SearchQuery(req, scope(await this.partitionsOf(db, patient)));
     }
     const more = rows.length > req.count;
     const page = more ? (cursor?.direction === 'previous' ? rows.slice(1) : rows.slice(0, req.count)) : rows;
-    const total = await this.total(req, query, page.length, !cursor && !more);
-    const { rows: included, truncated } = await findIncludes(this.db, query.scope, page, req.include);
+    const total = await this.total(db, req, query, page.length, !cursor && !more);
+    const { rows: included, truncated } = await findIncludes(db, query.scope, page, req.include);
 
     await this.audit(ctx, req, [...page, ...included]);
     return this.answer({
@@ -81,21 +87,21 @@ export class SearchService implements SearchHandler {
    * patient's, and those where a resource moved to the patient by an update kept its rid
    * (batch-writer.ts). One small indexed lookup.
    */
-  private async partitionsOf(patient: string): Promise<number[]> {
-    const moved = await this.db.query<{ pkey: number }>('SELECT pkey FROM resource_moved WHERE patient_id = $1', [patient], 'kt_moved');
+  private async partitionsOf(db: Queryable, patient: string): Promise<number[]> {
+    const moved = await db.query<{ pkey: number }>({ name: 'kt_moved', text: 'SELECT pkey FROM resource_moved WHERE patient_id = $1', values: [patient] });
     return [partitionOfPatient(patient), ...moved.rows.map((r) => r.pkey)];
   }
 
-  private async hasMoved(patient: string): Promise<boolean> {
-    const res = await this.db.query('SELECT 1 FROM resource_moved WHERE patient_id = $1 LIMIT 1', [patient], 'kt_has_moved');
+  private async hasMoved(db: Queryable, patient: string): Promise<boolean> {
+    const res = await db.query({ name: 'kt_has_moved', text: 'SELECT 1 FROM resource_moved WHERE patient_id = $1 LIMIT 1', values: [patient] });
     return (res.rowCount ?? 0) > 0;
   }
 
-  private async total(req: SearchRequest, query: SearchQuery, onPage: number, everything: boolean): Promise<number | undefined> {
+  private async total(db: Queryable, req: SearchRequest, query: SearchQuery, onPage: number, everything: boolean): Promise<number | undefined> {
     if (req.total === 'none') return undefined;
     if (everything && req.count > 0) return onPage;
-    if (req.total === 'accurate' || (req.total === undefined && req.count === 0)) return query.count(this.db);
-    if (req.total === 'estimate') return query.estimate(this.db);
+    if (req.total === 'accurate' || (req.total === undefined && req.count === 0)) return query.count(db);
+    if (req.total === 'estimate') return query.estimate(db);
     return undefined;
   }
 
