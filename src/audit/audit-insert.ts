@@ -81,5 +81,26 @@ function push(cols: unknown[][], ...values: unknown[]): void {
 /** Writes the records in the caller's transaction (a write's own) or as one autocommit statement. */
 export async function insertAuditRecords(q: Queryable, records: AuditRecord[]): Promise<void> {
   if (records.length === 0) return;
-  await q.query({ name: 'kt_audit_insert', text: INSERT_AUDIT_SQL, values: insertAuditParams(records) });
+  const known = records.every((r) => r.rids.length === 0 && r.lookups.length === 0);
+  await q.query(
+    known
+      ? { name: 'kt_audit_insert_known', text: INSERT_AUDIT_KNOWN_SQL, values: insertAuditParams(records) }
+      : { name: 'kt_audit_insert', text: INSERT_AUDIT_SQL, values: insertAuditParams(records) },
+  );
 }
+
+/**
+ * The same statement for events whose patients are all known already (a write's: its compartments
+ * come with the change): without the two branches that resolve patients through the partitioned
+ * `resource_compartment` and `resource`, whose 17 partitions each every execution of the generic plan
+ * initialised and locked even when those branches had no rows. Same parameters; the unused ones
+ * are only typed, in a CTE nothing reads.
+ */
+export const INSERT_AUDIT_KNOWN_SQL = INSERT_AUDIT_SQL.replace(
+  /\n  UNION\n  SELECT r\.i, c\.patient_id FROM unnest\(\$14::int\[\], \$15::bigint\[\]\) AS r\(i, rid\)\n    JOIN resource_compartment c ON c\.rid = r\.rid\n  UNION\n  SELECT k\.i, c\.patient_id FROM unnest\(\$16::int\[\], \$17::text\[\], \$18::text\[\]\) AS k\(i, type, id\)\n    JOIN resource x ON x\.resource_type = k\.type AND x\.id = k\.id\n    JOIN resource_compartment c ON c\.rid = x\.rid/,
+  '',
+)
+  .replace('WITH\n', 'WITH\n unused AS (SELECT $14::int[], $15::bigint[], $16::int[], $17::text[], $18::text[]),\n')
+  // UNION made the (event, patient) pairs distinct; alone, the branch does it itself.
+  .replace('  SELECT p.i, p.pid FROM unnest($12::int[], $13::text[]) AS p(i, pid)\n', '  SELECT DISTINCT p.i, p.pid FROM unnest($12::int[], $13::text[]) AS p(i, pid)\n');
+if (INSERT_AUDIT_KNOWN_SQL.includes('resource_compartment') || !INSERT_AUDIT_KNOWN_SQL.includes('SELECT DISTINCT p.i')) throw new Error('INSERT_AUDIT_KNOWN_SQL still joins the compartment');

@@ -1,5 +1,5 @@
 import type { Queryable } from '../../database/database';
-import { partitionOfPatient, pkeyOfRid, primaryPatient } from './partition-key';
+import { LEGACY_RID_END, partitionOfPatient, pkeyOfRid, primaryPatient, ridRange } from './partition-key';
 import type { PreparedChange } from './stored-resource';
 
 /**
@@ -188,6 +188,51 @@ function push(cols: unknown[][], ...values: unknown[]): void {
 export async function writeChanges(tx: Queryable, changes: PreparedChange[]): Promise<void> {
   if (changes.length === 0) return;
   await tx.query('SET LOCAL plan_cache_mode = force_generic_plan');
-  await tx.query({ name: 'kt_write_batch', text: SQL, values: buildBatchParams(changes) });
+  const values = buildBatchParams(changes);
+  if (changes.every((c) => c.isNew)) {
+    await tx.query({ name: 'kt_write_new', text: NEW_ONLY_SQL, values });
+    return;
+  }
+  // Updates and deletes: their UPDATE and DELETEs bounded to the partitions of the rids they touch.
+  const pkeys = [...new Set(changes.filter((c) => !c.isNew).map((c) => pkeyOfRid(c.rid) ?? -1))].sort((a, b) => a - b);
+  const text = boundedSql(pkeys);
+  // One partition (a single update, most Bundles of one patient): 17 shapes, prepared; any other mix planned once each call.
+  await tx.query(pkeys.length === 1 ? { name: `kt_write_p${pkeys[0] < 0 ? 'legacy' : pkeys[0]}`, text, values } : { text, values });
 }
+
+const bounded = new Map<string, string>();
+
+/**
+ * The statement with literal rid bounds on the UPDATE of `resource` and on each DELETE (pkey -1:
+ * the legacy partition): `rid = ANY($array)` prunes nothing, so without them every one of those
+ * CTEs initialised, locked and probed the 17 partitions of its table; with literal bounds the
+ * planner keeps only the partitions named, also in a generic plan.
+ */
+export function boundedSql(pkeys: readonly number[]): string {
+  const key = pkeys.join(',');
+  let text = bounded.get(key);
+  if (text === undefined) {
+    const range = (col: string) =>
+      `(${pkeys.map((k) => (k < 0 ? `${col} < ${LEGACY_RID_END}` : `(${col} >= ${ridRange(k).lo} AND ${col} < ${ridRange(k).hi})`)).join(' OR ')})`;
+    text = SQL.replace('  WHERE r.rid = u.rid\n', `  WHERE r.rid = u.rid AND ${range('r.rid')}\n`).replace(
+      /(DELETE FROM \w+ WHERE rid = ANY\(\$21::bigint\[\]\))/g,
+      `$1 AND ${range('rid')}`,
+    );
+    if (text === SQL) throw new Error('boundedSql: the statement did not change');
+    if (bounded.size < 64) bounded.set(key, text);
+  }
+  return text;
+}
+
+/**
+ * The statement for writes that only create (a create, a Bundle of new resources): without the
+ * UPDATE of `resource` and the eight DELETEs of old index rows, which have nothing to do for a new
+ * rid yet cost the most. `rid = ANY($array)` cannot prune partitions, so each of those CTEs
+ * initialised, locked and probed all 17 partitions of its table on every write. Same parameters:
+ * the unused ones are only typed, in a CTE nothing reads (PostgreSQL does not run it).
+ */
+export const NEW_ONLY_SQL = SQL.replace(/\n upd AS \([\s\S]*?\n \),/, '')
+  .replace(/\n d\d AS \(DELETE FROM \w+ WHERE rid = ANY\(\$21::bigint\[\]\)\),/g, '')
+  .replace('WITH\n', 'WITH\n unused AS (SELECT $8::bigint[], $9::int[], $10::timestamptz[], $11::bool[], $12::text, $21::bigint[]),\n');
+if (NEW_ONLY_SQL.includes('UPDATE resource') || NEW_ONLY_SQL.includes('DELETE FROM')) throw new Error('NEW_ONLY_SQL still updates or deletes');
 
