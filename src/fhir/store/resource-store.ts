@@ -88,7 +88,15 @@ export class ResourceStore {
   async lockMany(tx: Queryable, keys: { resourceType: string; id: string }[]): Promise<Map<string, StoredResource>> {
     const out = new Map<string, StoredResource>();
     if (keys.length === 0) return out;
-    const res = await tx.query<StoredRow>({
+    // One resource (a PUT, PATCH or DELETE): `rid = (subquery)` prunes `resource` to one partition as the
+    // statement starts, where `rid IN (...)` joins all 17 (as read() does).
+    const res = keys.length === 1
+      ? await tx.query<StoredRow>({
+          name: 'kt_lock_one',
+          text: `SELECT ${COLS} FROM resource WHERE rid = (SELECT k.rid FROM resource_key k WHERE k.resource_type = $1 AND k.id = $2) FOR UPDATE`,
+          values: [keys[0].resourceType, keys[0].id],
+        })
+      : await tx.query<StoredRow>({
       name: 'kt_lock_many',
       text: `SELECT ${COLS} FROM resource
               WHERE rid IN (SELECT k.rid FROM resource_key k WHERE (k.resource_type, k.id) IN (SELECT * FROM unnest($1::text[], $2::text[])))
