@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
 import type { TestServer } from '../support/test-app';
 
 /** Helpers shared by the search e2e specs (not a spec itself). */
@@ -53,4 +54,35 @@ export function expectOutcome(res: { status: number; body: R }, status: number):
   expect(res.status).toBe(status);
   expect(res.body.resourceType).toBe('OperationOutcome');
   expect(res.body.issue.length).toBeGreaterThan(0);
+}
+
+function pad(n: number): string {
+  return String(n).padStart(2, '0');
+}
+
+/** Random partial dates (`yyyy`, `yyyy-mm`, `yyyy-mm-dd`) in the given years. */
+export function partialDates(minYear: number, maxYear: number): fc.Arbitrary<string> {
+  return fc
+    .tuple(fc.integer({ min: minYear, max: maxYear }), fc.option(fc.integer({ min: 1, max: 12 })), fc.option(fc.integer({ min: 1, max: 28 })))
+    .map(([y, m, d]) => (m === null ? `${y}` : d === null ? `${y}-${pad(m)}` : `${y}-${pad(m)}-${pad(d)}`));
+}
+
+/** The implicit range [first ms, last ms] of a partial date (R4 search.html#date): `2020`, `2020-05`, `2020-05-17`. */
+export function dateRange(d: string): [number, number] {
+  const [y, m, day] = d.split('-').map(Number);
+  if (m === undefined) return [Date.UTC(y, 0, 1), Date.UTC(y + 1, 0, 1) - 1];
+  if (day === undefined) return [Date.UTC(y, m - 1, 1), Date.UTC(y, m, 1) - 1];
+  return [Date.UTC(y, m - 1, day), Date.UTC(y, m - 1, day + 1) - 1];
+}
+
+/**
+ * A date search value (`[prefix]partial-date`) against a stored partial date, from the plain prefix
+ * definitions of R4 search.html#prefix, independently of the engine's rewrites (the oracles' matcher).
+ */
+export function dateMatches(stored: string, v: string): boolean {
+  const prefix = /^[a-z]{2}/.test(v) ? v.slice(0, 2) : 'eq';
+  const [ql, qh] = dateRange(/^[a-z]{2}/.test(v) ? v.slice(2) : v);
+  const [low, high] = dateRange(stored);
+  const eq = ql <= low && high <= qh;
+  return { eq, ne: !eq, gt: high > qh, lt: low < ql, ge: high > qh || eq, le: low < ql || eq, sa: low > qh, eb: high < ql }[prefix]!;
 }

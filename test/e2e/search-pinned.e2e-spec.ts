@@ -5,7 +5,7 @@ import { getSearchParameterRegistry } from '../../src/fhir/search/registry/searc
 import { SearchQuery } from '../../src/fhir/search/search-query';
 import { partitionOfPatient } from '../../src/fhir/store/partition-key';
 import { startTestServer, TestServer } from '../support/test-app';
-import { load, matchIds, runId } from './search-fixtures';
+import { dateMatches, load, matchIds, partialDates, runId } from './search-fixtures';
 
 /**
  * A search pinned to one patient (`Observation?patient=X&...`) is driven from the patient's rows:
@@ -25,17 +25,7 @@ interface Obs {
 const SYSTEMS = ['http://loinc.org', 'urn:local'];
 const CODES = ['8867-4', '8310-5', '29463-7'];
 const STATUSES = ['final', 'amended', 'preliminary'];
-const pad = (n: number) => String(n).padStart(2, '0');
-const partialDate = fc
-  .tuple(fc.integer({ min: 2019, max: 2021 }), fc.option(fc.integer({ min: 1, max: 12 })), fc.option(fc.integer({ min: 1, max: 28 })))
-  .map(([y, m, d]) => (m === null ? `${y}` : d === null ? `${y}-${pad(m)}` : `${y}-${pad(m)}-${pad(d)}`));
-
-function range(d: string): [number, number] {
-  const [y, m, day] = d.split('-').map(Number);
-  if (m === undefined) return [Date.UTC(y, 0, 1), Date.UTC(y + 1, 0, 1) - 1];
-  if (day === undefined) return [Date.UTC(y, m - 1, 1), Date.UTC(y, m, 1) - 1];
-  return [Date.UTC(y, m - 1, day), Date.UTC(y, m - 1, day + 1) - 1];
-}
+const partialDate = partialDates(2019, 2021);
 
 type Query = { param: string; values: string[] };
 
@@ -49,14 +39,8 @@ function matchesValue(o: Obs, param: string, v: string): boolean {
       return o.codes.some(([s, c]) => `${s}|${c}` === v);
     case 'status':
       return o.status === v;
-    case 'date': {
-      if (!o.date) return false;
-      const prefix = /^[a-z]{2}/.test(v) ? v.slice(0, 2) : 'eq';
-      const [ql, qh] = range(/^[a-z]{2}/.test(v) ? v.slice(2) : v);
-      const [low, high] = range(o.date);
-      const eq = ql <= low && high <= qh;
-      return { eq, ne: !eq, gt: high > qh, lt: low < ql, ge: high > qh || eq, le: low < ql || eq, sa: low > qh, eb: high < ql }[prefix]!;
-    }
+    case 'date':
+      return o.date !== undefined && dateMatches(o.date, v);
     case 'date:missing':
       return (v === 'true') === (o.date === undefined);
   }
