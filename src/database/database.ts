@@ -128,12 +128,6 @@ export class Database {
     return this;
   }
 
-  /** The primary's current WAL position (what a replica must have replayed to see every commit so far). */
-  async currentLsn(): Promise<string> {
-    const r = await this.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
-    return r.rows[0].lsn;
-  }
-
   /**
    * A replica that has replayed the primary's WAL up to `lsn` (so it sees every transaction that had
    * committed when the primary was at `lsn`), waiting up to `timeoutMs` for one to catch up;

@@ -1,6 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
-import { Client, Pool, PoolClient } from 'pg';
+import { Pool, PoolClient } from 'pg';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { buildAuditRecord } from '../../src/audit/audit-event.builder';
@@ -8,6 +7,7 @@ import { insertAuditRecords } from '../../src/audit/audit-insert';
 import { AuditSealer } from '../../src/audit/audit-sealer';
 import { verifyChain } from '../../src/audit/audit-verifier';
 import { Database } from '../../src/database/database';
+import { ScratchDatabase, scratchDatabase } from '../support/scratch-database';
 
 /**
  * STYLE.md: "random interleavings of writes leave a chain that verifies". Transactions insert
@@ -16,17 +16,13 @@ import { Database } from '../../src/database/database';
  * never a rolled-back one, and the chain must verify.
  */
 describe('audit chain under random interleavings (property)', () => {
-  const name = `kt_audit_prop_${randomBytes(3).toString('hex')}`;
+  let scratch: ScratchDatabase;
   let pool: Pool;
   let db: Database;
 
   beforeAll(async () => {
-    const base = process.env.KT_TEST_DATABASE_URL!;
-    const admin = new Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    const url = Object.assign(new URL(base), { pathname: `/${name}` }).toString();
+    scratch = await scratchDatabase('audit_prop');
+    const url = scratch.url;
     const ds = new DataSource({ type: 'postgres', url, migrations: MIGRATIONS, migrationsTableName: 'typeorm_migrations' });
     await ds.initialize();
     await ds.runMigrations({ transaction: 'each' });
@@ -40,10 +36,7 @@ describe('audit chain under random interleavings (property)', () => {
   });
   afterAll(async () => {
     await pool.end();
-    const admin = new Client({ connectionString: process.env.KT_TEST_DATABASE_URL! });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await scratch?.drop();
   });
 
   type Step = { op: 'open'; events: number } | { op: 'commit'; which: number } | { op: 'rollback'; which: number } | { op: 'seal' };

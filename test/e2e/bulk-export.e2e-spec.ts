@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -6,6 +6,7 @@ import { Client as PgClient } from 'pg';
 import { FhirRouter } from '../../src/fhir/fhir-router';
 import { WRITABLE_TYPES } from '../../src/fhir/search/registry/supported-types';
 import { seedDemoCityIfEmpty } from '../../src/operations/seed-demo-city';
+import { ScratchDatabase, scratchDatabase } from '../support/scratch-database';
 import { startTestServer, TestServer } from '../support/test-app';
 import { adminAuth, tokenFor } from '../support/tokens';
 
@@ -31,29 +32,21 @@ const CLINICAL = WRITABLE_TYPES.filter((t) => t !== 'AuditEvent');
 describe('Bulk $export', () => {
   let s: TestServer;
   let kit: Kit;
-  let dbName: string;
+  let scratch: ScratchDatabase;
   let databaseUrl: string;
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'kt-bulk-'));
-  const base = process.env.KT_TEST_DATABASE_URL!;
   const start = () => startTestServer({ DATABASE_URL: databaseUrl, MIGRATIONS_RUN: 'true', DATA_DIR: dataDir });
 
   beforeAll(async () => {
-    dbName = `kt_bulk_${randomBytes(3).toString('hex')}`;
-    const admin = new PgClient({ connectionString: base });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${dbName}`);
-    await admin.end();
-    databaseUrl = Object.assign(new URL(base), { pathname: `/${dbName}` }).toString();
+    scratch = await scratchDatabase('bulk');
+    databaseUrl = scratch.url;
     s = await start();
     await seedDemoCityIfEmpty(s.app.db.database, s.app.app.get(FhirRouter), s.base, { info: () => undefined });
     kit = await import('fhir-kit-client');
   });
   afterAll(async () => {
     await s.close();
-    const a = new PgClient({ connectionString: base });
-    await a.connect();
-    await a.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-    await a.end();
+    await scratch.drop();
     fs.rmSync(dataDir, { recursive: true, force: true });
   });
 

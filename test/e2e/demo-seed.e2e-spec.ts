@@ -1,32 +1,26 @@
-import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import request from 'supertest';
 import { FhirRouter } from '../../src/fhir/fhir-router';
 import { seedDemoCityIfEmpty } from '../../src/operations/seed-demo-city';
 import { demoCity } from '../../src/seed/demo-city';
+import { ScratchDatabase, scratchDatabase } from '../support/scratch-database';
 import { startTestServer, TestServer } from '../support/test-app';
 
 /** A fresh database of its own: migrations at start, then the demo city into the empty store. */
 describe('first start on an empty database', () => {
-  const base = process.env.KT_TEST_DATABASE_URL!;
-  const name = `kt_seed_${randomBytes(3).toString('hex')}`;
-  const url = Object.assign(new URL(base), { pathname: `/${name}` }).toString();
+  let db: ScratchDatabase;
+  let url: string;
   let s: TestServer;
   const quiet = { info: () => undefined };
 
   beforeAll(async () => {
-    const admin = new Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
+    db = await scratchDatabase('seed');
+    url = db.url;
     s = await startTestServer({ DATABASE_URL: url, MIGRATIONS_RUN: 'true' });
   });
   afterAll(async () => {
     await s.close();
-    const admin = new Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await db.drop();
   });
 
   it('runs the migrations and seeds the demo city once', async () => {

@@ -1,8 +1,9 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { MIGRATIONS } from '../../migrations';
 import { partitionOfKey, partitionOfPatient } from '../../src/fhir/store/partition-key';
+import { ScratchDatabase, scratchDatabase } from '../support/scratch-database';
 import { startTestServer, TestServer } from '../support/test-app';
 
 /**
@@ -143,24 +144,17 @@ describe('partitioning by patient', () => {
 });
 
 describe('the partitioning migration on a database with data', () => {
-  const name = `kt_part_mig_${randomBytes(3).toString('hex')}`;
+  let db: ScratchDatabase;
   let url: string;
   let s: TestServer | undefined;
 
   beforeAll(async () => {
-    const base = process.env.KT_TEST_DATABASE_URL!;
-    const admin = new Client({ connectionString: base });
-    await admin.connect();
-    await admin.query(`CREATE DATABASE ${name}`);
-    await admin.end();
-    url = Object.assign(new URL(base), { pathname: `/${name}` }).toString();
+    db = await scratchDatabase('part_mig');
+    url = db.url;
   });
   afterAll(async () => {
     await s?.close();
-    const admin = new Client({ connectionString: process.env.KT_TEST_DATABASE_URL! });
-    await admin.connect();
-    await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    await admin.end();
+    await db?.drop();
   });
 
   const migrate = async (migrations: typeof MIGRATIONS) => {

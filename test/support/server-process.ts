@@ -1,11 +1,11 @@
 import { ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { Client } from 'pg';
 import { testKeys } from './tokens';
+
+export { scratchDatabase } from './scratch-database';
 
 /**
  * The production start (`node dist/src/main.js`) as a child process, for tests that need a real
@@ -117,35 +117,3 @@ export async function startServerProcess(
   }
 }
 
-/**
- * A scratch database `kt_ops_<hex>` on the suite's PostgreSQL server (embedded or DATABASE_URL's),
- * empty: the instances under test migrate it themselves. Dropped by `drop()`.
- */
-export async function scratchDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const suiteUrl = process.env.KT_TEST_DATABASE_URL;
-  if (!suiteUrl) throw new Error('KT_TEST_DATABASE_URL is not set: run through jest (global-setup)');
-  const admin = new URL(suiteUrl);
-  admin.pathname = '/postgres';
-  const name = `kt_ops_${randomBytes(4).toString('hex')}`;
-  const c = new Client({ connectionString: admin.toString() });
-  await c.connect();
-  try {
-    await c.query(`CREATE DATABASE ${name}`);
-  } finally {
-    await c.end();
-  }
-  const url = new URL(suiteUrl);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const d = new Client({ connectionString: admin.toString() });
-      await d.connect();
-      try {
-        await d.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      } finally {
-        await d.end();
-      }
-    },
-  };
-}
